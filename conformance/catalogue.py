@@ -1,0 +1,232 @@
+"""The requirement catalogue: the single source of requirement IDs, levels, areas and texts.
+
+Checks cite requirements by ID; reports, the CLI and the docs read this table and never
+repeat it. Where the spec is ambiguous the text states the position the suite takes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Level(str, Enum):
+    MUST = "MUST"
+    SHOULD = "SHOULD"
+
+
+class Area(str, Enum):
+    AUTH = "auth"
+    REQUEST = "request validation"
+    ERROR = "error envelope"
+    RUN = "run object"
+    LIFECYCLE = "run lifecycle"
+    STREAM = "streaming"
+    SDK = "sdk compatibility"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    level: Level
+    area: Area
+    text: str
+    spec: str  # a JSON pointer into the spec, or a short description of the source
+
+
+_M, _S = Level.MUST, Level.SHOULD
+_OP = "#/paths/~1threads~1runs/post"
+_CTAR = "#/components/schemas/CreateThreadAndRunRequest"
+_RO = "#/components/schemas/RunObject"
+
+CATALOGUE: tuple[Requirement, ...] = (
+    # --- auth -----------------------------------------------------------------------------
+    Requirement("AUTH-001", _M, Area.AUTH,
+        "When the server requires a key, a request with no Authorization header or a wrong bearer key "
+        "gets 401 with the error envelope (checked only when the suite is given a key).",
+        "#/security, #/components/securitySchemes/ApiKeyAuth"),
+    # --- request validation ---------------------------------------------------------------
+    Requirement("REQ-001", _M, Area.REQUEST,
+        "Every request body that validates against CreateThreadAndRunRequest and names objects the "
+        "server has (assistant, model, files) is accepted: 200, never 4xx or 5xx.",
+        _CTAR),
+    Requirement("REQ-002", _M, Area.REQUEST,
+        "A body with exactly one schema violation (type, minimum, maximum, maxItems, minItems, enum, "
+        "required, additionalProperties, oneOf) is rejected with 400, never 2xx, never 422, never 5xx.",
+        _CTAR),
+    Requirement("REQ-003", _M, Area.REQUEST,
+        "Metadata limits written in the spec's descriptions are enforced: more than 16 pairs, a key "
+        "longer than 64 characters or a value longer than 512 characters is rejected with 400 "
+        "(position: documented limits are normative although the schema does not encode them).",
+        "#/components/schemas/Metadata"),
+    Requirement("REQ-004", _S, Area.REQUEST,
+        "Rules written only in descriptions are enforced with 400: function and json_schema names "
+        "match ^[a-zA-Z0-9_-]{1,64}$, and a static chunking strategy's overlap is at most half its "
+        "chunk size.",
+        "#/components/schemas/FunctionObject/properties/name"),
+    Requirement("REQ-005", _S, Area.REQUEST,
+        "A body that is not JSON, or JSON that is not an object (array, string, number, null), is "
+        "rejected with 400.",
+        _OP + "/requestBody"),
+    Requirement("REQ-006", _M, Area.REQUEST,
+        "A rejected request has no side effects: it creates no thread and no run, and a rejected "
+        "stream: true request is answered with a JSON error before any event is sent.",
+        _OP),
+    Requirement("REQ-007", _S, Area.REQUEST,
+        "An assistant_id the server does not know gets 404 with the error envelope (position: 404, "
+        "as for every unknown id in the Assistants API; the spec declares no status).",
+        _CTAR + "/properties/assistant_id"),
+    # --- error envelope -------------------------------------------------------------------
+    Requirement("ERR-001", _M, Area.ERROR,
+        "Every response with status >= 400 is application/json and a valid ErrorResponse: "
+        "{\"error\": {\"message\", \"type\", \"param\", \"code\"}} with all four keys "
+        "(param and code may be null).",
+        "#/components/schemas/ErrorResponse"),
+    # --- run object -----------------------------------------------------------------------
+    Requirement("RUN-001", _M, Area.RUN,
+        "A non-streaming 200 response is application/json (parameters such as charset allowed) and "
+        "its body, like every run returned by any run endpoint, validates against RunObject "
+        "(all required keys, types, enums, object == \"thread.run\"); unknown extra keys are allowed.",
+        _RO),
+    Requirement("RUN-002", _M, Area.RUN,
+        "The run exists as returned: run.assistant_id equals the request's assistant_id, "
+        "GET /threads/{thread_id}/runs/{id} returns it, listRuns of its thread lists it, and every "
+        "call creates a new thread (distinct thread_id).",
+        "#/paths/~1threads~1{thread_id}~1runs~1{run_id}/get"),
+    Requirement("RUN-003", _M, Area.RUN,
+        "The created thread is retrievable: GET /threads/{thread_id} returns a ThreadObject whose "
+        "metadata equals the request's thread.metadata (or {} when absent or null).",
+        "#/components/schemas/CreateThreadRequest"),
+    Requirement("RUN-004", _M, Area.RUN,
+        "model, instructions and tools given in the request override the assistant's and appear in "
+        "the run; when absent or null the run carries the assistant's values.",
+        _CTAR + "/properties/model"),
+    Requirement("RUN-005", _M, Area.RUN,
+        "Run options are echoed or defaulted: metadata (request or {}), max_prompt_tokens and "
+        "max_completion_tokens (request or null), truncation_strategy (request or "
+        "{\"type\": \"auto\", \"last_messages\": null}), tool_choice (request or \"auto\"), "
+        "parallel_tool_calls (request or true), response_format (request, else the assistant's, "
+        "else \"auto\").",
+        _RO),
+    Requirement("RUN-006", _S, Area.RUN,
+        "temperature and top_p are the request's value, else the assistant's, else 1.",
+        _CTAR + "/properties/temperature"),
+    Requirement("RUN-007", _M, Area.RUN,
+        "Status-dependent fields agree with the status: started_at from in_progress on; exactly the "
+        "matching one of completed_at / failed_at / cancelled_at in completed / failed / cancelled; "
+        "last_error only in failed (and set there); incomplete_details set exactly in incomplete; "
+        "required_action set exactly in requires_action; usage null before a terminal state and set "
+        "in completed and incomplete (position: either in requires_action, cancelled, expired, failed).",
+        _RO),
+    Requirement("RUN-008", _M, Area.RUN,
+        "requires_action carries well-formed tool calls: at least one, unique non-empty ids, each "
+        "naming a function tool of the run, arguments a JSON object in a string.",
+        "#/components/schemas/RunToolCallObject"),
+    Requirement("RUN-009", _S, Area.RUN,
+        "usage, when present, has non-negative counts and total_tokens == prompt_tokens + "
+        "completion_tokens.",
+        "#/components/schemas/RunCompletionUsage"),
+    Requirement("RUN-010", _M, Area.RUN,
+        "Timestamps are integer Unix seconds within a day of the suite's clock; started_at >= "
+        "created_at, a terminal timestamp >= started_at, expires_at null or > created_at.",
+        _RO + "/properties/created_at"),
+    # --- run lifecycle --------------------------------------------------------------------
+    Requirement("LIFE-001", _M, Area.LIFECYCLE,
+        "A run reaches a terminal state (completed, incomplete, failed, cancelled, expired) or "
+        "requires_action within the polling deadline.",
+        _RO + "/properties/status"),
+    Requirement("LIFE-002", _M, Area.LIFECYCLE,
+        "Every observed pair of consecutive statuses is a legal transition of the run state graph "
+        "(states may be skipped between polls); nothing leaves a terminal state.",
+        _RO + "/properties/status"),
+    Requirement("LIFE-003", _M, Area.LIFECYCLE,
+        "Fields fixed at creation never change across observations: id, thread_id, assistant_id, "
+        "created_at, model, instructions, tools, metadata, max_prompt_tokens, max_completion_tokens, "
+        "truncation_strategy, tool_choice, response_format, parallel_tool_calls; once terminal, "
+        "status and the terminal timestamps are fixed.",
+        _RO),
+    Requirement("LIFE-004", _M, Area.LIFECYCLE,
+        "submit_tool_outputs with an output for every pending tool call returns 200 and a run that "
+        "has left requires_action and goes on to a terminal state.",
+        "#/paths/~1threads~1{thread_id}~1runs~1{run_id}~1submit_tool_outputs/post"),
+    Requirement("LIFE-005", _M, Area.LIFECYCLE,
+        "Cancelling an active run returns 200 with status cancelling or cancelled (or the terminal "
+        "state it reached first), and the run converges to a terminal state (position: cancellation "
+        "is not guaranteed, any terminal state is accepted; cancelled carries cancelled_at).",
+        "#/paths/~1threads~1{thread_id}~1runs~1{run_id}~1cancel/post"),
+    Requirement("LIFE-006", _M, Area.LIFECYCLE,
+        "The run's steps are listed and consistent: valid RunStepObjects with the run's id, thread_id "
+        "and assistant_id, type equal to step_details.type, none in_progress once the run is "
+        "terminal, and every message_creation step names a retrievable message.",
+        "#/paths/~1threads~1{thread_id}~1runs~1{run_id}~1steps/get"),
+    Requirement("LIFE-007", _M, Area.LIFECYCLE,
+        "The thread's messages are valid MessageObjects; messages written by the run have role "
+        "assistant, its run_id and assistant_id; a completed run has at least one such message "
+        "unless it only called tools.",
+        "#/paths/~1threads~1{thread_id}~1messages/get"),
+    Requirement("LIFE-008", _S, Area.LIFECYCLE,
+        "The request's thread messages are stored in order with role and text preserved, run_id "
+        "null (they were created with the thread).",
+        "#/components/schemas/MessageObject"),
+    # --- streaming ------------------------------------------------------------------------
+    Requirement("SSE-001", _M, Area.STREAM,
+        "A stream: true request is answered 200 with Content-Type text/event-stream (parameters such "
+        "as charset allowed).",
+        _CTAR + "/properties/stream"),
+    Requirement("SSE-002", _M, Area.STREAM,
+        "The body is well-formed server-sent events: valid UTF-8, and every event, the last "
+        "included, is terminated by a blank line (a cut stream is a finding).",
+        "WHATWG HTML, server-sent events"),
+    Requirement("SSE-003", _M, Area.STREAM,
+        "Every event's data is JSON, except done's, and validates against the schema of its event "
+        "name (thread, run, step, message, delta and error objects).",
+        "#/components/schemas/AssistantStreamEvent"),
+    Requirement("SSE-004", _S, Area.STREAM,
+        "Every event name is one the spec defines (an unknown name is a warning, never a failure: "
+        "clients must tolerate new events).",
+        "#/components/schemas/AssistantStreamEvent"),
+    Requirement("SSE-005", _M, Area.STREAM,
+        "thread.created is the first event and thread.run.created the second; the run's thread_id "
+        "is the created thread's id (a submit_tool_outputs stream starts with neither).",
+        "#/components/schemas/AssistantStreamEvent"),
+    Requirement("SSE-006", _M, Area.STREAM,
+        "Every thread.run.<status> event carries that status (thread.run.created carries queued), "
+        "all run events share one run id, and the streamed statuses follow the legal transition "
+        "graph.",
+        "#/components/schemas/RunStreamEvent"),
+    Requirement("SSE-007", _M, Area.STREAM,
+        "Steps and messages follow their lifecycles: a delta or in_progress event for an id comes "
+        "after that id's created event and before its final event; each belongs to the streamed run.",
+        "#/components/schemas/AssistantStreamEvent"),
+    Requirement("SSE-008", _M, Area.STREAM,
+        "Deltas are incremental and accumulate to the final object: concatenated text deltas equal "
+        "the completed message's text, and concatenated function-argument deltas equal the final "
+        "arguments.",
+        "#/components/schemas/MessageDeltaObject"),
+    Requirement("SSE-009", _M, Area.STREAM,
+        "The stream ends properly: exactly one terminal run event or thread.run.requires_action, "
+        "then event: done with data: [DONE] as the very last event, nothing after it, and the "
+        "server closes the stream (position: done is optional after an error event).",
+        _CTAR + "/properties/stream"),
+    Requirement("SSE-010", _M, Area.STREAM,
+        "The stream makes progress: first byte, every gap between events and the whole stream stay "
+        "within the configured deadlines, and the body stays within the byte cap.",
+        _CTAR + "/properties/stream"),
+    Requirement("SSE-011", _M, Area.STREAM,
+        "The stream agrees with the REST view: after done, GET run shows the last streamed status, "
+        "and every streamed message and step is listed with the same final content.",
+        "#/paths/~1threads~1{thread_id}~1runs~1{run_id}/get"),
+    Requirement("SDK-001", _S, Area.SDK,
+        "The official openai SDK consumes every captured stream without an exception, in its raw "
+        "stream parsing and in AssistantEventHandler.",
+        "openai-python AssistantEventHandler"),
+)
+
+BY_ID: dict[str, Requirement] = {requirement.id: requirement for requirement in CATALOGUE}
+
+
+def get(requirement_id: str) -> Requirement:
+    try:
+        return BY_ID[requirement_id]
+    except KeyError:
+        raise KeyError(f"unknown requirement {requirement_id!r}") from None
