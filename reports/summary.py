@@ -1,0 +1,137 @@
+"""Facts every renderer shows the same way: the outcome, counts, area scores, short texts.
+
+Renderers differ in markup only; what a report *says* (which outcome, which score, where a
+stream's fault is) is decided here once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from conformance.catalogue import Area
+from conformance.exchange import StreamEvent
+from conformance.results import FailureRecord, RequirementResult, SuiteResult, Verdict
+
+# SuiteResult.exit_code -> the outcome word reports show (and report.json stores).
+OUTCOMES: dict[int, str] = {0: "conformant", 1: "not-conformant", 3: "error"}
+OUTCOME_TITLES: dict[str, str] = {
+    "conformant": "CONFORMANT",
+    "not-conformant": "NOT CONFORMANT",
+    "error": "RUN ERROR",
+}
+PARTIAL_NOTE = (
+    "Partial report: the run stopped (interrupted or budget exhausted) before every property ran; "
+    "verdicts cover only what ran."
+)
+NOT_EXERCISED_NOTE = "not exercised: no request of this run reached this requirement"
+VERDICT_ORDER: tuple[Verdict, ...] = (
+    Verdict.PASS,
+    Verdict.FAIL,
+    Verdict.WARN,
+    Verdict.NOT_EXERCISED,
+    Verdict.ERROR,
+)
+TRANSCRIPT_RADIUS = 5  # events shown before and after a stream's fault
+
+
+def outcome(result: SuiteResult) -> str:
+    return OUTCOMES[result.exit_code()]
+
+
+def counts(results: list[RequirementResult]) -> dict[str, int]:
+    tally = {verdict.value: 0 for verdict in VERDICT_ORDER}
+    for item in results:
+        tally[item.verdict.value] += 1
+    return tally
+
+
+@dataclass(frozen=True)
+class AreaScore:
+    area: Area
+    counts: dict[str, int]
+
+    @property
+    def judged(self) -> int:
+        """Requirements the run reached (everything but not-exercised)."""
+        return sum(self.counts.values()) - self.counts[Verdict.NOT_EXERCISED.value]
+
+    @property
+    def met(self) -> int:
+        return self.counts[Verdict.PASS.value] + self.counts[Verdict.WARN.value]
+
+
+def area_scores(result: SuiteResult) -> list[AreaScore]:
+    """One score per area that has requirements in the result, in catalogue order."""
+    return [
+        AreaScore(area, counts([item for item in result.results if item.requirement.area is area]))
+        for area in Area
+        if any(item.requirement.area is area for item in result.results)
+    ]
+
+
+def short_text(text: str, limit: int = 80) -> str:
+    """The requirement text cut at a word boundary: a test name, a table cell."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
+
+
+def clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [{len(text) - limit} more characters in report.json]"
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    return clip(" ".join(visible(text).split()), limit)
+
+
+# Control characters (but tab and newlines), DEL and lone surrogates: shown as escapes.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def visible(text: str) -> str:
+    """``text`` with invisible or unencodable characters written as ``\\xNN`` / ``\\uNNNN``."""
+    return _INVISIBLE.sub(lambda match: ascii(match.group())[1:-1], text)
+
+
+def display(value: Any) -> str:
+    """A value as people read it: JSON pretty-printed, a raw body as its text."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "surrogateescape")
+    if isinstance(value, str):
+        return visible(value)
+    return visible(json.dumps(value, indent=2, ensure_ascii=False, default=repr))
+
+
+def display_body(body: str) -> str:
+    """A response body, pretty-printed when it is JSON."""
+    try:
+        return visible(json.dumps(json.loads(body), indent=2, ensure_ascii=False))
+    except ValueError:
+        return visible(body)
+
+
+def utc_iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def fault_index(failure: FailureRecord) -> int | None:
+    """Index of the stream event at fault; None when the fault is the stream's end or unknown."""
+    events = failure.exchange.events if failure.exchange else None
+    index = failure.finding.event_index
+    if events and index is not None and 0 <= index < len(events):
+        return index
+    return None
+
+
+def transcript_window(events: list[StreamEvent], fault: int | None) -> tuple[int, list[StreamEvent]]:
+    """The events around the fault (the stream's tail when the fault is its end): (first index, events)."""
+    centre = len(events) - 1 if fault is None else fault
+    start = max(0, centre - TRANSCRIPT_RADIUS)
+    return start, events[start : centre + TRANSCRIPT_RADIUS + 1]
