@@ -1,0 +1,60 @@
+"""Hypothesis strategies for ``POST /v1/threads/runs`` (createThreadAndRun) request bodies.
+
+Use them in your own property tests::
+
+    from hypothesis import given
+    import strategies
+
+    @given(strategies.create_thread_and_run_requests(assistant_ids=["asst_123"], models=["gpt-4o"]))
+    def test_accepts_valid_requests(body):
+        assert client.post("/v1/threads/runs", json=body).status_code == 200
+
+    @given(strategies.invalid_requests(violating="maximum"))
+    def test_rejects_invalid_requests(invalid):
+        assert client.post("/v1/threads/runs", content=invalid.content).status_code == 400
+
+- ``create_thread_and_run_requests``: valid bodies, every branch and boundary of the spec.
+- ``invalid_requests``: a valid body with exactly one rule broken, labelled (``InvalidRequest``).
+- ``requests_forcing_requires_action``, ``requests_ending_incomplete``,
+  ``requests_with_overrides``: valid bodies with a known outcome, for oracles.
+
+All take the same parameters describing the target (assistant ids, models, file and vector
+store ids, stream, features it lacks, spec profile); see ``create_thread_and_run_requests``.
+"""
+
+from strategies.invalid import (
+    DESCRIPTION_RULES,
+    RAW_RULES,
+    REQUIREMENT_IDS,
+    RULES,
+    SCHEMA_RULES,
+    InvalidRequest,
+    invalid_requests,
+)
+from strategies.profiles import FEATURES, PROFILES, Profile, get_profile
+from strategies.requests import create_thread_and_run_requests
+from strategies.semantic import (
+    ECHOED_PROPERTIES,
+    requests_ending_incomplete,
+    requests_forcing_requires_action,
+    requests_with_overrides,
+)
+
+__all__ = [
+    "DESCRIPTION_RULES",
+    "ECHOED_PROPERTIES",
+    "FEATURES",
+    "PROFILES",
+    "RAW_RULES",
+    "REQUIREMENT_IDS",
+    "RULES",
+    "SCHEMA_RULES",
+    "InvalidRequest",
+    "Profile",
+    "create_thread_and_run_requests",
+    "get_profile",
+    "invalid_requests",
+    "requests_ending_incomplete",
+    "requests_forcing_requires_action",
+    "requests_with_overrides",
+]

@@ -103,8 +103,12 @@ def _chunking(strategy: Any, path: str) -> Iterator[DescriptionRuleViolation]:
     if not isinstance(static, dict):
         return
     size, overlap = static.get("max_chunk_size_tokens"), static.get("chunk_overlap_tokens")
-    if isinstance(size, int) and isinstance(overlap, int) and overlap * 2 > size:
+    if _is_integer(size) and _is_integer(overlap) and overlap * 2 > size:
         yield DescriptionRuleViolation(
             f"{path}.static.chunk_overlap_tokens", "chunk-overlap-max-half", "REQ-004",
             f"chunk_overlap_tokens {overlap} exceeds half of max_chunk_size_tokens {size}",
         )
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)  # JSON true is not a count

@@ -1,0 +1,599 @@
+"""Invalid requests: a valid body with exactly one rule broken, labelled with that rule.
+
+The bodies start from ``request_bodies`` in dense mode (every optional property present), and
+``schema_sites`` says which rules the shipped schema puts on each value; a mutation breaks one
+of them and nothing else. Rules written only in descriptions (metadata limits, names, chunk
+overlap) and raw-body rules (not JSON, not an object) come on top.
+
+What is not generated, and why:
+- ``thread: null``: schema-invalid, but whether to reject it is a strict-profile question (AMB-37);
+- a wrong JSON type where the node also has an ``enum`` (that breaks two keywords; the enum
+  mutation covers the node) or a type-agnostic ``oneOf`` (``file_search`` of thread resources:
+  a non-object matches both branches);
+- ``maxItems`` of ``vector_stores[].file_ids`` (100,000,000): too large to send;
+- ``format: uri`` of image URLs: an annotation in JSON Schema 2020-12, not an assertion;
+- ``256.0`` for an integer (valid JSON Schema, a float to many parsers: AMB-30); non-integral
+  numbers used as wrong types are never integral.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import Any
+
+from hypothesis import reject
+from hypothesis import strategies as st
+
+from conformance.spec import SCHEMA_PREFIX, validator
+from conformance.spec.description_rules import (
+    METADATA_MAX_KEY_LENGTH,
+    METADATA_MAX_PAIRS,
+    METADATA_MAX_VALUE_LENGTH,
+    NAME_PATTERN,
+    description_rule_violations,
+)
+from strategies.profiles import Profile
+from strategies.requests import json_schema_formats, request_bodies, static_chunking, vector_store_helpers
+from strategies.schema_sites import Location, Site, format_path, node, node_validator, sites
+from strategies.target import DEFAULT_ASSISTANT_IDS, DEFAULT_FILE_IDS, DEFAULT_VECTOR_STORE_IDS, Target, make_target
+from strategies.values import NAME_ALPHABET, NAME_MAX_LENGTH, texts_of_length
+
+SCHEMA_RULES = (
+    "type", "minimum", "maximum", "maxItems", "minItems", "enum", "required", "additionalProperties", "oneOf",
+)
+DESCRIPTION_RULES = (
+    "metadata-max-pairs", "metadata-key-length", "metadata-value-length",
+    "function-name", "json-schema-name", "chunk-overlap-max-half",
+)
+RAW_RULES = ("not-json", "not-an-object")
+RULES = SCHEMA_RULES + DESCRIPTION_RULES + RAW_RULES
+REQUIREMENT_IDS = {
+    **dict.fromkeys(SCHEMA_RULES, "REQ-002"),
+    **dict.fromkeys(DESCRIPTION_RULES[:3], "REQ-003"),
+    **dict.fromkeys(DESCRIPTION_RULES[3:], "REQ-004"),
+    **dict.fromkeys(RAW_RULES, "REQ-005"),
+}
+
+# Rules whose values exist only with certain features: each entry lists alternatives, and a
+# target needs every feature of one of them. Rules not listed are always available.
+_RULE_FEATURES: dict[str, tuple[frozenset[str], ...]] = {
+    "minimum": tuple(map(frozenset, (
+        {"temperature"}, {"top_p"}, {"max_tokens"}, {"truncation_strategy"},
+        {"file_search", "max_num_results"}, {"file_search", "ranking_options"},
+    ))),
+    "maximum": tuple(map(frozenset, (
+        {"temperature"}, {"top_p"}, {"file_search", "max_num_results"}, {"file_search", "ranking_options"},
+    ))),
+    "maxItems": tuple(map(frozenset, ({"function"}, {"code_interpreter"}, {"file_search"}))),
+    "minItems": (frozenset({"content_parts"}),),
+    "oneOf": (frozenset({"tool_resources", "file_search"}),),
+    "function-name": (frozenset({"function"}),),
+    "json-schema-name": (frozenset({"response_format", "json_schema"}),),
+    "chunk-overlap-max-half": (frozenset({"tool_resources", "file_search", "vector_stores", "chunking_strategy"}),),
+}
+
+# Arrays longer than this are not worth sending to break a maxItems.
+_LARGEST_MUTANT_ARRAY = 1000
+# Keywords that constrain values of every JSON type: a wrong type would break them as well.
+_TYPE_AGNOSTIC_KEYWORDS = frozenset({"enum", "const", "oneOf", "anyOf", "allOf", "not"})
+# Realistic unknown keys: createRun-only and v1 properties, then plain ones.
+_UNKNOWN_KEYS = (
+    "file_ids", "thread_id", "additional_instructions", "additional_messages", "reasoning_effort",
+    "include", "unknown_property",
+)
+_UNKNOWN_VALUES = (None, "x", 1, True, [], {})
+# Enum values of other spec versions and neighbouring APIs.
+_NEAR_MISSES = (
+    "retrieval", "web_search", "system", "developer", "tool", "none", "any", "json", "first",
+    "semantic", "bm25", "max", "audio", "input_text",
+)
+_BAD_NAMES = ("", "has space", "dot.name", "slash/name", "tab\tname", "ünïcödé", "emoji😀", "colon:name")
+
+
+@dataclass(frozen=True)
+class InvalidRequest:
+    """A request body that breaks exactly one rule, and which rule.
+
+    ``body`` is a dict to send as JSON, or ``bytes`` to send as they are (raw-body rules).
+    ``path`` is JSONPath-like (``"$.temperature"``, ``"$.thread.messages[0].role"``, ``"$"``
+    for the whole body); for ``required`` and ``additionalProperties`` it is the missing or
+    unknown key. ``location`` is the same path as a tuple of keys and indexes. ``rule`` is one
+    of ``RULES``; ``requirement_id`` the catalogue requirement it maps to. ``valid_body`` is the
+    valid body the mutation started from: send it too, to tell a server that validates from
+    one that rejects everything.
+    """
+
+    body: dict[str, Any] | bytes
+    path: str
+    rule: str
+    requirement_id: str
+    description: str
+    location: Location
+    valid_body: dict[str, Any]
+
+    @property
+    def content(self) -> bytes:
+        """The request body as sent: UTF-8 JSON for a dict, the bytes themselves otherwise."""
+        if isinstance(self.body, bytes):
+            return self.body
+        return json.dumps(self.body, ensure_ascii=False, allow_nan=False).encode()
+
+
+# A broken body, the location of the broken rule, and a description of what is wrong.
+Mutant = tuple[Any, Location, str]
+# One way to break a rule: (draw, a clone of the valid body) -> the mutant.
+Apply = Callable[[st.DrawFn, dict[str, Any]], Mutant]
+
+
+def invalid_requests(
+    *,
+    violating: str | Collection[str] | None = None,
+    assistant_ids: Sequence[str] = DEFAULT_ASSISTANT_IDS,
+    models: Sequence[str] | None = None,
+    file_ids: Sequence[str] = DEFAULT_FILE_IDS,
+    vector_store_ids: Sequence[str] = DEFAULT_VECTOR_STORE_IDS,
+    stream: bool | None = None,
+    exclude: Collection[str] = frozenset(),
+    profile: str | Profile = "v2-current",
+) -> st.SearchStrategy[InvalidRequest]:
+    """Requests that break exactly one rule: a valid body and one mutation.
+
+    ``violating`` picks the rules (one name or a collection of ``RULES``; None: all of them);
+    each example breaks one of them, the rules drawn about equally often. Every rule of the
+    shipped ``CreateThreadAndRunRequest`` schema and of its descriptions is covered (see the
+    module docstring for the few exceptions). The other parameters are those of
+    ``create_thread_and_run_requests``: the valid body uses the target's ids and features;
+    with ``stream`` True or False, ``stream`` itself is never the broken value.
+
+    Raises ``ValueError`` for an unknown rule, or a rule no body of this target can break.
+    """
+    target = replace(
+        make_target(assistant_ids=assistant_ids, models=models, file_ids=file_ids,
+                    vector_store_ids=vector_store_ids, stream=stream, exclude=exclude, profile=profile),
+        dense=True,
+    )
+    # The rule first, so that every rule is drawn as often, whatever its number of sites.
+    rules = st.sampled_from(_requested_rules(violating, target))
+    bodies = request_bodies(target)
+
+    @st.composite
+    def mutants(draw: st.DrawFn) -> InvalidRequest:
+        rule = draw(rules)
+        body = _with_branch_for(rule, draw, draw(bodies), target)
+        ways = [apply for _, apply in _ways_to_break(rule, body, target)]
+        if not ways:
+            reject()  # e.g. minItems, and no message of the body has content parts
+        apply = draw(st.sampled_from(ways))
+        mutant, location, description = apply(draw, _clone(body))
+        if not _breaks_only(mutant, rule, location):
+            reject()  # e.g. a chunk size below 100 that also breaks the overlap rule
+        return InvalidRequest(
+            body=mutant, path=format_path(location), rule=rule, requirement_id=REQUIREMENT_IDS[rule],
+            description=description, location=location, valid_body=body,
+        )
+
+    return mutants()
+
+
+def _with_branch_for(rule: str, draw: st.DrawFn, body: dict[str, Any], target: Target) -> dict[str, Any]:
+    """The body, with the branch a rule needs drawn into it when random bodies seldom have it
+    (one response_format in four is a json_schema; one vector store in four chunks statically)."""
+    if rule == "json-schema-name":
+        body["response_format"] = draw(json_schema_formats(target))
+    elif rule == "chunk-overlap-max-half":
+        store = {**draw(vector_store_helpers(target)), "chunking_strategy": draw(static_chunking())}
+        body["thread"]["tool_resources"]["file_search"] = {"vector_stores": [store]}
+    return body
+
+
+def _requested_rules(violating: str | Collection[str] | None, target: Target) -> tuple[str, ...]:
+    if violating is None:
+        requested = frozenset(RULES)
+    else:
+        requested = frozenset([violating] if isinstance(violating, str) else violating)
+    unknown = requested - frozenset(RULES)
+    if unknown or not requested:
+        raise ValueError(f"unknown rules {sorted(unknown)}; known rules: {', '.join(RULES)}")
+    available = frozenset(
+        rule for rule in requested
+        if rule not in _RULE_FEATURES or any(needed <= target.features for needed in _RULE_FEATURES[rule])
+    )
+    if violating is not None and available != requested:
+        missing = sorted(requested - available)
+        raise ValueError(f"no request of this target can break {missing}: a feature it needs is excluded")
+    return tuple(rule for rule in RULES if rule in available)
+
+
+def _breaks_only(mutant: Any, rule: str, location: Location) -> bool:
+    """The guard behind the label: the mutant breaks the schema or exactly the labelled
+    description rule, and nothing else."""
+    if rule in RAW_RULES:
+        return True
+    schema_valid = validator("CreateThreadAndRunRequest").is_valid(mutant)
+    violations = description_rule_violations(mutant)
+    if rule in SCHEMA_RULES:
+        return not schema_valid and not violations
+    return schema_valid and [(v.rule, v.path) for v in violations] == [(rule, format_path(location))]
+
+
+def _ways_to_break(rule: str, body: dict[str, Any], target: Target) -> Iterator[tuple[Location, Apply]]:
+    """Each way to break ``rule`` in ``body``, with the location of the value it changes
+    (for required and additionalProperties: of the object)."""
+    if rule in RAW_RULES:
+        yield (), _RAW_MUTATIONS[rule]
+        return
+    context = _Context(target, _named_functions(body))
+    for site in sites(body):
+        if site.location == ("stream",) and target.stream is not None:
+            continue
+        for apply in _SITE_MUTATIONS[rule](site, context):
+            yield site.location, apply
+
+
+@dataclass(frozen=True)
+class _Context:
+    target: Target
+    named_functions: set[str]  # named by tool_choice: renaming one would break a second rule
+
+
+# --- schema rules --------------------------------------------------------------------------
+# Each function yields, for one site, the ways to break its rule there.
+
+def _type_sites(site: Site, context: _Context) -> Iterator[Apply]:
+    if site.location and _wrong_type_values(site):
+        yield lambda draw, body: _retype(draw, body, site)
+
+
+def _enum_sites(site: Site, context: _Context) -> Iterator[Apply]:
+    if isinstance(site.value, str) and _has_enum_rule(site):
+        yield lambda draw, body: _leave_enum(draw, body, site)
+
+
+def _minimum_sites(site: Site, context: _Context) -> Iterator[Apply]:
+    for schema in _schemas(site, "minimum"):
+        if _is_number(site.value):
+            yield lambda draw, body, schema=schema: _below(draw, body, site.location, schema)
+
+
+def _maximum_sites(site: Site, context: _Context) -> Iterator[Apply]:
+    for schema in _schemas(site, "maximum"):
+        if _is_number(site.value):
+            yield lambda draw, body, schema=schema: _above(draw, body, site.location, schema)
+
+
+def _max_items_sites(site: Site, context: _Context) -> Iterator[Apply]:
+    for schema in _schemas(site, "maxItems"):
+        if isinstance(site.value, list) and site.value and schema["maxItems"] < _LARGEST_MUTANT_ARRAY:
+            yield lambda draw, body, most=schema["maxItems"]: _overfill(draw, body, site.location, most)
+
+
+def _min_items_sites(site: Site, context: _Context) -> Iterator[Apply]:
+    for schema in _schemas(site, "minItems"):
+        if isinstance(site.value, list) and schema["minItems"] > 0:
+            yield lambda draw, body, least=schema["minItems"]: _underfill(body, site.location, least)
+
+
+def _required_sites(site: Site, context: _Context) -> Iterator[Apply]:
+    for schema in _object_schemas(site, "required"):
+        for key in schema["required"]:
+            yield lambda draw, body, key=key: _remove(body, (*site.location, key))
+
+
+def _additional_properties_sites(site: Site, context: _Context) -> Iterator[Apply]:
+    for schema in _object_schemas(site, "additionalProperties"):
+        if schema["additionalProperties"] is False:
+            yield lambda draw, body: _add_unknown(draw, body, site)
+
+
+def _one_of_sites(site: Site, context: _Context) -> Iterator[Apply]:
+    # Only a oneOf of branches that each require a key can be broken by itself; the other
+    # oneOfs (tools, content parts, tool_choice...) are broken through their branches' rules.
+    for schema in _object_schemas(site, "oneOf"):
+        if all(branch.keys() == {"required"} for branch in schema["oneOf"]):
+            yield lambda draw, body, schema=schema: _break_one_of(draw, body, site.location, schema)
+
+
+def _schemas(site: Site, keyword: str) -> list[dict[str, Any]]:
+    return [schema for schema in map(node, site.matched) if keyword in schema]
+
+
+def _object_schemas(site: Site, keyword: str) -> list[dict[str, Any]]:
+    if not isinstance(site.value, dict):
+        return []
+    return [schema for schema in _schemas(site, keyword) if schema.get("type") == "object"]
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "integer" if value.is_integer() else "number"
+    return {str: "string", list: "array", dict: "object"}[type(value)]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+@cache
+def _type_rule(possible: tuple[str, ...]) -> tuple[frozenset[str], int | None]:
+    """The JSON types some branch accepts, and whether a wrong type breaks only ``type``:
+    the lowest minimum of the integer branches (0 if none), or None when every typed branch
+    also has a keyword that applies to values of any type."""
+    accepted: set[str] = set()
+    for pointer in possible:
+        declared = node(pointer).get("type", ())
+        accepted |= {declared} if isinstance(declared, str) else set(declared)
+    if "number" in accepted:
+        accepted.add("integer")
+    typed = [node(p) for p in possible if "type" in node(p) and not (_TYPE_AGNOSTIC_KEYWORDS & node(p).keys())]
+    if not typed:
+        return frozenset(accepted), None
+    return frozenset(accepted), min((s.get("minimum", 0) for s in typed if s.get("type") == "integer"), default=0)
+
+
+def _wrong_type_values(site: Site) -> list[Any]:
+    """Values of a JSON type no branch at the site accepts, and that break nothing else."""
+    accepted, lowest = _type_rule(site.possible)
+    if lowest is None:
+        return []
+    value = site.value
+    scalar = value is not None and not isinstance(value, dict | list)
+    samples = [
+        json.dumps(value) if scalar and not isinstance(value, str) else "x",  # "256", "true": coercion bait
+        1,
+        lowest + 0.5,  # not integral, and above an integer branch's minimum
+        True,
+        None,
+        [value] if scalar else [],
+        {},
+    ]
+    wrong = [sample for sample in samples if _json_type(sample) not in accepted]
+    if site.location == ("thread",):
+        wrong = [sample for sample in wrong if sample is not None]  # AMB-37
+    return wrong
+
+
+def _retype(draw: st.DrawFn, body: dict[str, Any], site: Site) -> Mutant:
+    wrong = draw(st.sampled_from(_wrong_type_values(site)))
+    path = format_path(site.location)
+    return _put(body, site.location, wrong), site.location, f"{path} is {_json_type(wrong)} {json.dumps(wrong)[:40]}"
+
+
+def _has_enum_rule(site: Site) -> bool:
+    # An enum constrains the value only if no branch also takes any string (model: anyOf
+    # [string, enum] accepts every string).
+    plain_string = any(node(p).get("type") == "string" and "enum" not in node(p) for p in site.possible)
+    return not plain_string and any("enum" in node(p) for p in site.matched)
+
+
+def _leave_enum(draw: st.DrawFn, body: dict[str, Any], site: Site) -> Mutant:
+    value = site.value
+    candidates = dict.fromkeys((*_NEAR_MISSES, value.upper(), value.title(), value + " ", ""))
+    outside = [c for c in candidates if not any(node_validator(p).is_valid(c) for p in site.possible)]
+    choice = draw(st.sampled_from(outside))
+    path = format_path(site.location)
+    return _put(body, site.location, choice), site.location, f"{path} is {choice!r}, not one of the enum"
+
+
+def _below(draw: st.DrawFn, body: dict[str, Any], location: Location, schema: dict[str, Any]) -> Mutant:
+    low = schema["minimum"]
+    if schema.get("type") == "integer":
+        value = draw(st.one_of(st.just(low - 1), st.integers(min_value=low - 1000, max_value=low - 1)))
+    else:
+        value = draw(st.floats(min_value=low - 10, max_value=math.nextafter(low, -math.inf)))
+    return _put(body, location, value), location, f"{format_path(location)} {value} is below the minimum {low}"
+
+
+def _above(draw: st.DrawFn, body: dict[str, Any], location: Location, schema: dict[str, Any]) -> Mutant:
+    high = schema["maximum"]
+    if schema.get("type") == "integer":
+        value = draw(st.one_of(st.just(high + 1), st.integers(min_value=high + 1, max_value=high + 1000)))
+    else:
+        value = draw(st.floats(min_value=math.nextafter(high, math.inf), max_value=high + 10))
+    return _put(body, location, value), location, f"{format_path(location)} {value} is above the maximum {high}"
+
+
+def _overfill(draw: st.DrawFn, body: dict[str, Any], location: Location, most: int) -> Mutant:
+    # Copies of the array's own (valid) items, so that only the count is wrong.
+    items = _get(body, location)
+    size = most + draw(st.integers(min_value=1, max_value=3))
+    longer = [_clone(items[i % len(items)]) for i in range(size)]
+    return _put(body, location, longer), location, f"{format_path(location)} has {size} items; at most {most} allowed"
+
+
+def _underfill(body: dict[str, Any], location: Location, least: int) -> Mutant:
+    shorter = _get(body, location)[: least - 1]
+    description = f"{format_path(location)} has {len(shorter)} items; at least {least}"
+    return _put(body, location, shorter), location, description
+
+
+def _remove(body: dict[str, Any], location: Location) -> Mutant:
+    del _get(body, location[:-1])[location[-1]]
+    return body, location, f"required {format_path(location)} is missing"
+
+
+def _declared_properties(site: Site) -> set[str]:
+    return {key for pointer in site.possible for key in node(pointer).get("properties", {})}
+
+
+def _add_unknown(draw: st.DrawFn, body: dict[str, Any], site: Site) -> Mutant:
+    key = draw(st.sampled_from([k for k in _UNKNOWN_KEYS if k not in _declared_properties(site)]))
+    _get(body, site.location)[key] = _clone(draw(st.sampled_from(_UNKNOWN_VALUES)))
+    location = (*site.location, key)
+    return body, location, f"{format_path(location)} is not a property of this object"
+
+
+def _break_one_of(draw: st.DrawFn, body: dict[str, Any], location: Location, schema: dict[str, Any]) -> Mutant:
+    # Branches that each require one key: keep none of the keys, or all of them.
+    obj = _get(body, location)
+    keys = [key for branch in schema["oneOf"] for key in branch["required"]]
+    if draw(st.booleans()):
+        for key in keys:
+            obj.pop(key, None)
+        return body, location, f"{format_path(location)} has none of {keys}; exactly one is required"
+    for key in keys:
+        obj.setdefault(key, [])  # both keys are arrays with no minimum size
+    return body, location, f"{format_path(location)} has all of {keys}; exactly one is allowed"
+
+
+# --- description rules ---------------------------------------------------------------------
+
+def _is_metadata(site: Site) -> bool:
+    return isinstance(site.value, dict) and SCHEMA_PREFIX + "Metadata" in site.matched
+
+
+def _too_many_pairs_sites(site: Site, context: _Context) -> Iterator[Apply]:
+    if _is_metadata(site):
+        yield lambda draw, body: _too_many_pairs(draw, body, site.location)
+
+
+def _too_long_key_sites(site: Site, context: _Context) -> Iterator[Apply]:
+    if _is_metadata(site):
+        yield lambda draw, body: _too_long_key(draw, body, site.location)
+
+
+def _too_long_value_sites(site: Site, context: _Context) -> Iterator[Apply]:
+    if _is_metadata(site):
+        yield lambda draw, body: _too_long_value(draw, body, site.location)
+
+
+def _function_name_sites(site: Site, context: _Context) -> Iterator[Apply]:
+    # A function named by tool_choice keeps its name: renaming it would leave tool_choice
+    # naming a missing function, a second reason to reject (AMB-22).
+    if SCHEMA_PREFIX + "FunctionObject" in site.matched and site.value["name"] not in context.named_functions:
+        yield lambda draw, body: _rename(draw, body, (*site.location, "name"))
+
+
+def _json_schema_name_sites(site: Site, context: _Context) -> Iterator[Apply]:
+    if SCHEMA_PREFIX + "ResponseFormatJsonSchema" in site.matched:
+        yield lambda draw, body: _rename(draw, body, (*site.location, "json_schema", "name"))
+
+
+def _chunk_overlap_sites(site: Site, context: _Context) -> Iterator[Apply]:
+    chunk_keys = {"max_chunk_size_tokens", "chunk_overlap_tokens"}
+    if any(chunk_keys <= node(p).get("properties", {}).keys() for p in site.matched):
+        yield lambda draw, body: _overlap_too_much(draw, body, site.location)
+
+
+def _named_functions(body: dict[str, Any]) -> set[str]:
+    choice = body.get("tool_choice")
+    function = choice.get("function") if isinstance(choice, dict) else None
+    return {function["name"]} if isinstance(function, dict) else set()
+
+
+def _too_many_pairs(draw: st.DrawFn, body: dict[str, Any], location: Location) -> Mutant:
+    metadata = _get(body, location)
+    size = METADATA_MAX_PAIRS + draw(st.integers(min_value=1, max_value=4))
+    i = 0
+    while len(metadata) < size:
+        metadata.setdefault(f"extra_{i}", "v")
+        i += 1
+    return body, location, f"{format_path(location)} has {size} pairs; at most {METADATA_MAX_PAIRS} are allowed"
+
+
+def _too_long_key(draw: st.DrawFn, body: dict[str, Any], location: Location) -> Mutant:
+    metadata = _get(body, location)
+    key = draw(texts_of_length(draw(st.integers(METADATA_MAX_KEY_LENGTH + 1, 2 * METADATA_MAX_KEY_LENGTH))))
+    if len(metadata) >= METADATA_MAX_PAIRS:  # replace a pair rather than add a 17th
+        del metadata[next(iter(metadata))]
+    metadata[key] = "v"
+    description = f"{format_path(location)} has a key of {len(key)} characters; at most {METADATA_MAX_KEY_LENGTH}"
+    return body, location, description
+
+
+def _too_long_value(draw: st.DrawFn, body: dict[str, Any], location: Location) -> Mutant:
+    metadata = _get(body, location)
+    key = draw(st.sampled_from(sorted(metadata))) if metadata else "key"
+    value = draw(texts_of_length(draw(st.integers(METADATA_MAX_VALUE_LENGTH + 1, 2 * METADATA_MAX_VALUE_LENGTH))))
+    metadata[key] = value
+    location = (*location, key)
+    return body, location, f"{format_path(location)} has {len(value)} characters; at most {METADATA_MAX_VALUE_LENGTH}"
+
+
+def _rename(draw: st.DrawFn, body: dict[str, Any], location: Location) -> Mutant:
+    too_long = texts_of_length(NAME_MAX_LENGTH + 1, st.sampled_from(NAME_ALPHABET))
+    name = draw(st.one_of(st.sampled_from(_BAD_NAMES), too_long))
+    assert not NAME_PATTERN.fullmatch(name)
+    return _put(body, location, name), location, f"{format_path(location)} {name[:80]!r} is not ^[a-zA-Z0-9_-]{{1,64}}$"
+
+
+def _overlap_too_much(draw: st.DrawFn, body: dict[str, Any], location: Location) -> Mutant:
+    static = _get(body, location)
+    size = static["max_chunk_size_tokens"]
+    overlap = draw(st.integers(min_value=size // 2 + 1, max_value=2 * size))
+    location = (*location, "chunk_overlap_tokens")
+    return _put(body, location, overlap), location, f"chunk_overlap_tokens {overlap} > max_chunk_size_tokens {size} / 2"
+
+
+# --- raw bodies ----------------------------------------------------------------------------
+
+def _not_json(draw: st.DrawFn, body: dict[str, Any]) -> Mutant:
+    text = json.dumps(body, ensure_ascii=False)
+    variants = {
+        "a truncated JSON document": text[:-1].encode(),
+        "JSON with a trailing comma": (text[:-1] + ",}").encode(),
+        "a Python dict literal": repr(body).encode(),
+        # Python's json module writes (and reads) NaN; JSON has no such value.
+        "JSON with NaN": json.dumps({**body, "temperature": float("nan")}, ensure_ascii=False).encode(),
+        "JSON followed by garbage": (text + "}").encode(),
+        "an empty body": b"",
+        "JSON with a byte that is not UTF-8": text.encode().replace(b'"', b'"\xff', 1),
+    }
+    name = draw(st.sampled_from(sorted(variants)))
+    return variants[name], (), f"the body is {name}"
+
+
+def _not_an_object(draw: st.DrawFn, body: dict[str, Any]) -> Mutant:
+    value = draw(st.sampled_from([[body], [], body.get("assistant_id", "x"), 1, 1.5, None, True]))
+    return json.dumps(value, ensure_ascii=False).encode(), (), f"the body is a JSON {_json_type(value)}, not an object"
+
+
+_RAW_MUTATIONS: dict[str, Apply] = {"not-json": _not_json, "not-an-object": _not_an_object}
+
+_SITE_MUTATIONS: dict[str, Callable[[Site, _Context], Iterator[Apply]]] = {
+    "type": _type_sites,
+    "minimum": _minimum_sites,
+    "maximum": _maximum_sites,
+    "maxItems": _max_items_sites,
+    "minItems": _min_items_sites,
+    "enum": _enum_sites,
+    "required": _required_sites,
+    "additionalProperties": _additional_properties_sites,
+    "oneOf": _one_of_sites,
+    "metadata-max-pairs": _too_many_pairs_sites,
+    "metadata-key-length": _too_long_key_sites,
+    "metadata-value-length": _too_long_value_sites,
+    "function-name": _function_name_sites,
+    "json-schema-name": _json_schema_name_sites,
+    "chunk-overlap-max-half": _chunk_overlap_sites,
+}
+
+
+# --- editing -------------------------------------------------------------------------------
+
+def _clone(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _clone(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clone(item) for item in value]
+    return value
+
+
+def _get(body: Any, location: Location) -> Any:
+    for part in location:
+        body = body[part]
+    return body
+
+
+def _put(body: dict[str, Any], location: Location, value: Any) -> dict[str, Any]:
+    _get(body, location[:-1])[location[-1]] = value
+    return body

@@ -1,0 +1,444 @@
+"""Valid ``CreateThreadAndRunRequest`` bodies, built property by property from the shipped spec.
+
+Each function returns the strategy for one schema of the request; ``request_bodies`` puts them
+together. Optional properties are omitted, ``null`` (where nullable) or present, in that order
+of simplicity, so every body shrinks towards ``{"assistant_id": ...}``.
+
+Positions on what the spec leaves open (analysis AMB-22/36/37/38): a named ``tool_choice``
+names a tool present in the request's ``tools``, and ``"required"`` comes only with tools;
+``truncation_strategy`` of type ``last_messages`` always has a count; ``thread`` is never
+``null``; no unknown keys, not even in the open nested objects; message text is never empty;
+attachments name at least one tool; function tools have distinct names and a request has at
+most one code_interpreter and one file_search tool; function ``parameters`` and json_schema
+``schema`` stay within the strict Structured Outputs subset, so ``strict: true`` is always
+satisfiable; ``chunk_overlap_tokens`` is not negative (the spec gives no minimum).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any
+
+from hypothesis import strategies as st
+
+from strategies.profiles import Profile
+from strategies.target import DEFAULT_ASSISTANT_IDS, DEFAULT_FILE_IDS, DEFAULT_VECTOR_STORE_IDS, Target, make_target
+from strategies.values import (
+    NAME_ALPHABET,
+    OMITTED,
+    bounded_integers,
+    bounded_numbers,
+    id_lists,
+    metadata,
+    names,
+    small_metadata,
+    texts,
+)
+
+MAX_TOOLS = 20
+MAX_CODE_INTERPRETER_FILES = 20
+MAX_VECTOR_STORES = 1
+MIN_MAX_TOKENS = 256
+# Not a spec limit: a bound that keeps the values within a signed 32-bit integer.
+LARGEST_TOKEN_LIMIT = 2**31 - 1
+DETAILS = ("auto", "low", "high")
+RANKERS = ("auto", "default_2024_08_21")
+IMAGE_EXTENSIONS = ("jpeg", "jpg", "png", "gif", "webp")
+_SLUG_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789-"
+
+
+def objects(fields: Mapping[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[dict[str, Any]]:
+    """Objects with these properties in this order, leaving out those whose value is ``OMITTED``.
+
+    Not ``st.fixed_dictionaries``: it shuffles the keys of every object it draws, which costs a
+    draw per key and buys nothing a JSON server may depend on.
+    """
+    keys = tuple(fields)
+    return st.tuples(*fields.values()).map(
+        lambda values: {key: value for key, value in zip(keys, values, strict=True) if value is not OMITTED}
+    )
+
+
+_PRESENT: Any = object()
+# Twice as likely present as omitted (or null): nested properties deep in the request still
+# appear often, and OMITTED, drawn first, is what examples shrink to.
+_OPTIONAL_CHOICES = st.sampled_from((OMITTED, _PRESENT, _PRESENT))
+_NULLABLE_CHOICES = st.sampled_from((OMITTED, None, _PRESENT, _PRESENT))
+
+
+def optional(target: Target, values: st.SearchStrategy[Any], *, nullable: bool) -> st.SearchStrategy[Any]:
+    """An optional property: ``OMITTED``, ``None`` if nullable, or a value (always a value if dense)."""
+    if target.dense:
+        return values
+    return _optional_values(values, _NULLABLE_CHOICES if nullable else _OPTIONAL_CHOICES)
+
+
+@st.composite
+def _optional_values(draw: st.DrawFn, values: st.SearchStrategy[Any], choices: st.SearchStrategy[Any]) -> Any:
+    choice = draw(choices)
+    return draw(values) if choice is _PRESENT else choice
+
+
+def _lists(target: Target, elements: st.SearchStrategy[Any], most: int, **kwargs: Any) -> st.SearchStrategy[list[Any]]:
+    """Lists of up to ``most`` elements; when dense, of 1 or 2."""
+    if target.dense:
+        return st.lists(elements, min_size=1, max_size=min(most, 2), **kwargs)
+    return st.lists(elements, max_size=most, **kwargs)
+
+
+def _ids(target: Target, pool: tuple[str, ...], most: int) -> st.SearchStrategy[list[str]]:
+    """Id lists from ``pool`` of up to ``most`` ids, ``most`` often; when dense, 1 or 2 ids."""
+    if target.dense and pool:
+        return _lists(target, st.sampled_from(pool), min(most, len(pool)), unique=True)
+    return id_lists(pool, most)
+
+
+def _metadata(target: Target) -> st.SearchStrategy[dict[str, str]]:
+    return small_metadata(min_size=1, max_size=2) if target.dense else metadata()
+
+
+# --- tools ---------------------------------------------------------------------------------
+
+def file_search_tools(target: Target) -> st.SearchStrategy[dict[str, Any]]:
+    fields: dict[str, st.SearchStrategy[Any]] = {}
+    if target.has("max_num_results"):
+        fields["max_num_results"] = optional(target, bounded_integers(1, 50), nullable=False)
+    if target.has("ranking_options"):
+        ranking = objects({
+            "ranker": optional(target, st.sampled_from(RANKERS), nullable=False),
+            "score_threshold": bounded_numbers(0, 1),
+        })
+        fields["ranking_options"] = optional(target, ranking, nullable=False)
+    overrides = optional(target, objects(fields), nullable=False) if fields else st.just(OMITTED)
+    return objects({"type": st.just("file_search"), "file_search": overrides})
+
+
+_PROPERTY_SCHEMAS = (
+    {"type": "string"},
+    {"type": "integer"},
+    {"type": "number"},
+    {"type": "boolean"},
+    {"type": "string", "enum": ["a", "b"]},
+    {"type": "array", "items": {"type": "string"}},
+    {"type": ["string", "null"]},
+)
+
+
+def json_schemas() -> st.SearchStrategy[dict[str, Any]]:
+    """Object schemas in the strict Structured Outputs subset (all properties required, closed)."""
+    properties = st.dictionaries(
+        st.text(NAME_ALPHABET, min_size=1, max_size=10),
+        st.sampled_from(_PROPERTY_SCHEMAS).map(copy.deepcopy),
+        max_size=4,
+    )
+    return properties.map(
+        lambda props: {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}
+    )
+
+
+def function_tools(target: Target) -> st.SearchStrategy[dict[str, Any]]:
+    function = objects({
+        "name": names(),
+        "description": optional(target, texts(), nullable=False),
+        "parameters": optional(target, json_schemas(), nullable=False),
+        "strict": optional(target, st.booleans(), nullable=True) if target.has("function_strict") else st.just(OMITTED),
+    })
+    return objects({"type": st.just("function"), "function": function})
+
+
+def tool_identity(tool: dict[str, Any]) -> str:
+    """Tools of a request differ by this: one per built-in type, one per function name."""
+    return "function:" + tool["function"]["name"] if tool["type"] == "function" else tool["type"]
+
+
+def tool_lists(target: Target) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """Up to 20 tools, 20 often; when dense, one tool of each kind and a second function."""
+    kinds = []
+    if target.has("code_interpreter"):
+        kinds.append(objects({"type": st.just("code_interpreter")}))
+    if target.has("file_search"):
+        kinds.append(file_search_tools(target))
+    if target.has("function"):
+        kinds.append(function_tools(target))
+    if target.dense:
+        extra = [function_tools(target)] if target.has("function") else []
+        return st.tuples(*kinds, *extra).map(lambda tools: list({tool_identity(t): t for t in tools}.values()))
+    if not kinds:
+        return st.builds(list)
+    tool = st.one_of(kinds)
+    lists = [st.lists(tool, max_size=MAX_TOOLS, unique_by=tool_identity)]
+    if target.has("function"):  # only functions can fill all twenty slots
+        seeds = st.tuples(function_tools(target), st.lists(tool, max_size=2, unique_by=tool_identity))
+        lists.append(seeds.map(lambda seed: _twenty_tools(*seed)))
+    return st.one_of(lists)
+
+
+def _twenty_tools(function: dict[str, Any], others: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # The drawn tools, then copies of the drawn function under numbered names: twenty tools for
+    # the cost of three.
+    tools = {tool_identity(tool): tool for tool in [function, *others]}
+    name = function["function"]["name"]
+    i = 0
+    while len(tools) < MAX_TOOLS:
+        twin = {"type": "function", "function": {**copy.deepcopy(function["function"]), "name": f"{name[:61]}_{i:02d}"}}
+        tools.setdefault(tool_identity(twin), twin)
+        i += 1
+    return list(tools.values())
+
+
+@st.composite
+def tool_choices(draw: st.DrawFn, target: Target, tools: Any) -> Any:
+    """``tool_choice`` values that name only tools present in ``tools`` (AMB-22): a mode, or a
+    named tool, each kind as likely whatever the number of tools."""
+    tools = tools if isinstance(tools, list) else []
+    modes = ["none", "auto"] + (["required"] if tools and target.has("tool_choice_required") else [])
+    kinds: list[list[Any]] = [modes]
+    builtins = sorted({tool["type"] for tool in tools} - {"function"})
+    if builtins:
+        kinds.append([{"type": tool_type} for tool_type in builtins])
+    function_names = [tool["function"]["name"] for tool in tools if tool["type"] == "function"]
+    functions = [{"type": "function", "function": {"name": name}} for name in function_names]
+    if functions:
+        kinds.append(functions)
+    return draw(st.sampled_from(draw(st.sampled_from(kinds))))
+
+
+# --- resources -----------------------------------------------------------------------------
+
+def run_tool_resources(target: Target) -> st.SearchStrategy[dict[str, Any]]:
+    fields: dict[str, st.SearchStrategy[Any]] = {}
+    if target.has("code_interpreter"):
+        files = _ids(target, target.file_ids, MAX_CODE_INTERPRETER_FILES)
+        code_interpreter = objects({"file_ids": optional(target, files, nullable=False)})
+        fields["code_interpreter"] = optional(target, code_interpreter, nullable=False)
+    if target.has("file_search"):
+        stores = _ids(target, target.vector_store_ids, MAX_VECTOR_STORES)
+        file_search = objects({"vector_store_ids": optional(target, stores, nullable=False)})
+        fields["file_search"] = optional(target, file_search, nullable=False)
+    return objects(fields)
+
+
+@st.composite
+def static_chunking(draw: st.DrawFn) -> dict[str, Any]:
+    size = draw(bounded_integers(100, 4096))
+    overlap = draw(bounded_integers(0, size // 2))
+    return {"type": "static", "static": {"max_chunk_size_tokens": size, "chunk_overlap_tokens": overlap}}
+
+
+def vector_store_helpers(target: Target) -> st.SearchStrategy[dict[str, Any]]:
+    fields = {
+        "file_ids": optional(target, _ids(target, target.file_ids, 5), nullable=False),
+        "metadata": optional(target, _metadata(target), nullable=True),
+    }
+    if target.has("chunking_strategy"):
+        strategies = st.one_of(objects({"type": st.just("auto")}), static_chunking())
+        fields["chunking_strategy"] = optional(target, strategies, nullable=False)
+    return objects(fields)
+
+
+def thread_tool_resources(target: Target) -> st.SearchStrategy[dict[str, Any]]:
+    fields: dict[str, st.SearchStrategy[Any]] = {}
+    if target.has("code_interpreter"):
+        files = _ids(target, target.file_ids, MAX_CODE_INTERPRETER_FILES)
+        code_interpreter = objects({"file_ids": optional(target, files, nullable=False)})
+        fields["code_interpreter"] = optional(target, code_interpreter, nullable=False)
+    if target.has("file_search"):
+        # The schema's oneOf: exactly one of vector_store_ids and vector_stores.
+        stores = _ids(target, target.vector_store_ids, MAX_VECTOR_STORES)
+        kinds = [objects({"vector_store_ids": stores})]
+        if target.has("vector_stores"):
+            helper = st.lists(vector_store_helpers(target), min_size=1, max_size=MAX_VECTOR_STORES)
+            kinds.append(objects({"vector_stores": helper}))
+            if not target.dense:
+                kinds.append(objects({"vector_stores": st.builds(list)}))
+        fields["file_search"] = optional(target, st.one_of(kinds), nullable=False)
+    return objects(fields)
+
+
+# --- thread and messages -------------------------------------------------------------------
+
+def image_urls() -> st.SearchStrategy[str]:
+    """https URLs of the image types the spec lists (jpeg, jpg, png, gif, webp)."""
+    slugs = st.text(_SLUG_ALPHABET, min_size=1, max_size=12)
+    urls = st.tuples(slugs, st.sampled_from(IMAGE_EXTENSIONS))
+    return urls.map(lambda url: f"https://example.com/images/{url[0]}.{url[1]}")
+
+
+def content_part_lists(target: Target) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """Content-part arrays of 1 to 4 parts; when dense, one part of each kind."""
+    parts = [objects({"type": st.just("text"), "text": texts(min_size=1)})]
+    detail = optional(target, st.sampled_from(DETAILS), nullable=False)
+    if target.has("image_file") and target.file_ids:
+        image = objects({"file_id": st.sampled_from(target.file_ids), "detail": detail})
+        parts.append(objects({"type": st.just("image_file"), "image_file": image}))
+    if target.has("image_url"):
+        image = objects({"url": image_urls(), "detail": detail})
+        parts.append(objects({"type": st.just("image_url"), "image_url": image}))
+    if target.dense:
+        return st.tuples(*parts).map(list)
+    return st.lists(st.one_of(parts), min_size=1, max_size=4)
+
+
+def attachments(target: Target) -> st.SearchStrategy[dict[str, Any]]:
+    types = [name for name in ("code_interpreter", "file_search") if target.has(name)]
+    tools = st.lists(st.sampled_from(types), min_size=1, max_size=len(types), unique=True)
+    return objects({
+        "file_id": st.sampled_from(target.file_ids),
+        "tools": tools.map(lambda names: [{"type": name} for name in names]),
+    })
+
+
+def messages(target: Target) -> st.SearchStrategy[dict[str, Any]]:
+    roles = ("user", "assistant") if target.has("assistant_messages") else ("user",)
+    contents = [texts(min_size=1, max_size=40)]
+    if target.has("content_parts"):
+        contents.append(content_part_lists(target))
+    fields = {"role": st.sampled_from(roles), "content": st.one_of(contents)}
+    attachable = target.has("code_interpreter") or target.has("file_search")
+    if target.has("attachments") and target.file_ids and attachable:
+        fields["attachments"] = optional(
+            target, _lists(target, attachments(target), 3), nullable=True
+        )
+    fields["metadata"] = optional(target, _metadata(target), nullable=True)
+    return objects(fields)
+
+
+def threads(target: Target) -> st.SearchStrategy[dict[str, Any]]:
+    fields = {"messages": optional(target, _lists(target, messages(target), 3), nullable=False)}
+    if target.has("tool_resources"):
+        fields["tool_resources"] = optional(target, thread_tool_resources(target), nullable=True)
+    fields["metadata"] = optional(target, _metadata(target), nullable=True)
+    return objects(fields)
+
+
+# --- run options ---------------------------------------------------------------------------
+
+def truncation_strategies() -> st.SearchStrategy[dict[str, Any]]:
+    return st.one_of(
+        objects({"type": st.just("auto"), "last_messages": st.sampled_from((OMITTED, None))}),
+        objects({"type": st.just("last_messages"), "last_messages": bounded_integers(1, 64)}),
+    )
+
+
+def json_schema_formats(target: Target) -> st.SearchStrategy[dict[str, Any]]:
+    json_schema = objects({
+        "name": names(),
+        "description": optional(target, texts(), nullable=False),
+        "schema": optional(target, json_schemas(), nullable=False),
+        "strict": optional(target, st.booleans(), nullable=True),
+    })
+    return objects({"type": st.just("json_schema"), "json_schema": json_schema})
+
+
+def response_formats(target: Target) -> st.SearchStrategy[Any]:
+    modes = ["auto"] + (["none"] if target.has("response_format_none") else [])
+    formats = [st.sampled_from(modes), objects({"type": st.just("text")})]
+    if target.has("json_object"):
+        formats.append(objects({"type": st.just("json_object")}))
+    if target.has("json_schema"):
+        formats.append(json_schema_formats(target))
+    return st.one_of(formats)
+
+
+def _run_options(target: Target) -> dict[str, tuple[str, st.SearchStrategy[Any], bool]]:
+    """Top-level properties other than thread/tools/tool_choice: (feature, values, nullable)."""
+    token_limits = bounded_integers(MIN_MAX_TOKENS, LARGEST_TOKEN_LIMIT)
+    return {
+        "model": ("", st.sampled_from(target.models), True),
+        "instructions": ("", texts(max_size=60), True),
+        "tool_resources": ("tool_resources", run_tool_resources(target), True),
+        "metadata": ("", _metadata(target), True),
+        "temperature": ("temperature", bounded_numbers(0, 2), True),
+        "top_p": ("top_p", bounded_numbers(0, 1), True),
+        "max_prompt_tokens": ("max_tokens", token_limits, True),
+        "max_completion_tokens": ("max_tokens", token_limits, True),
+        "truncation_strategy": ("truncation_strategy", truncation_strategies(), True),
+        "parallel_tool_calls": ("parallel_tool_calls", st.booleans(), False),
+        "response_format": ("response_format", response_formats(target), True),
+    }
+
+
+def request_bodies(
+    target: Target,
+    *,
+    present: Collection[str] = (),
+    tools: Callable[[Target], st.SearchStrategy[list[dict[str, Any]]]] = tool_lists,
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid request bodies for ``target``; the top-level properties in ``present`` are never
+    omitted nor null. ``tools`` builds the strategy of the ``tools`` list."""
+
+    def field(name: str, values: st.SearchStrategy[Any], *, nullable: bool) -> st.SearchStrategy[Any]:
+        return values if name in present else optional(target, values, nullable=nullable)
+
+    fields: dict[str, st.SearchStrategy[Any]] = {
+        "assistant_id": st.sampled_from(target.assistant_ids),
+        "thread": field("thread", threads(target), nullable=False),
+    }
+    for name, (feature, values, nullable) in _run_options(target).items():
+        if not feature or target.has(feature):
+            fields[name] = field(name, values, nullable=nullable)
+    if target.stream is None:
+        fields["stream"] = field("stream", st.booleans(), nullable=True)
+    else:
+        fields["stream"] = st.just(target.stream)
+    tool_values = field("tools", tools(target), nullable=True)
+
+    @st.composite
+    def bodies(draw: st.DrawFn) -> dict[str, Any]:
+        body = draw(objects(fields))
+        drawn_tools = draw(tool_values)
+        if drawn_tools is not OMITTED:
+            body["tools"] = drawn_tools
+        if target.has("tool_choice"):
+            choice = draw(field("tool_choice", tool_choices(target, drawn_tools), nullable=True))
+            if choice is not OMITTED:
+                body["tool_choice"] = choice
+        return body
+
+    return bodies()
+
+
+def create_thread_and_run_requests(
+    *,
+    assistant_ids: Sequence[str] = DEFAULT_ASSISTANT_IDS,
+    models: Sequence[str] | None = None,
+    file_ids: Sequence[str] = DEFAULT_FILE_IDS,
+    vector_store_ids: Sequence[str] = DEFAULT_VECTOR_STORE_IDS,
+    stream: bool | None = None,
+    exclude: Collection[str] = frozenset(),
+    profile: str | Profile = "v2-current",
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid ``CreateThreadAndRunRequest`` bodies (``POST /v1/threads/runs``), as JSON-ready dicts.
+
+    Every property, every ``oneOf``/``anyOf`` branch and every enum value of the request
+    schema is generated; optional properties are omitted, ``null`` (where nullable) or present.
+    Boundaries are drawn often: temperature 0 and 2, top_p 0 and 1, max_*_tokens 256,
+    max_num_results 1 and 50, score_threshold 0 and 1, chunk sizes 100 and 4096 with overlaps
+    0 and half the size, last_messages 1, 20 tools, 20 code_interpreter files, 16 metadata
+    pairs, 64-character metadata keys and names, 512-character metadata values, empty strings
+    where allowed, and astral-plane characters in most strings. Examples shrink towards
+    ``{"assistant_id": assistant_ids[0]}``.
+
+    Where the spec leaves a combination open, it is not generated (see this module's
+    docstring): a named ``tool_choice`` always names a tool of the request's ``tools``.
+
+    Parameters describe the target, so that every body is one it must accept:
+
+    - ``assistant_ids``: assistants that exist; ``assistant_id`` is one of them.
+    - ``models``: models the target serves, for ``model``; None: ``gpt-4o`` or ``gpt-4o-mini``.
+      ``model`` is also omitted or ``null`` (the assistant's model).
+    - ``file_ids``: files that exist (code_interpreter files, image_file parts, attachments,
+      vector store helpers). Give 20 or more to avoid repeated ids in 20-file lists; with none,
+      no body refers to a file.
+    - ``vector_store_ids``: vector stores that exist, for ``file_search.vector_store_ids``.
+    - ``stream``: None draws ``stream`` omitted, false, null or true; True or False fixes it.
+    - ``exclude``: features the target lacks (names from ``strategies.FEATURES``, e.g.
+      ``{"code_interpreter", "json_schema", "image_url"}``); their branches are never drawn.
+    - ``profile``: the spec version, a name from ``strategies.PROFILES`` or a ``Profile``.
+
+    Raises ``ValueError`` for an unknown feature or profile, or no assistant id.
+    """
+    target = make_target(assistant_ids=assistant_ids, models=models, file_ids=file_ids,
+                         vector_store_ids=vector_store_ids, stream=stream, exclude=exclude, profile=profile)
+    return request_bodies(target)
