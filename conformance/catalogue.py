@@ -43,7 +43,7 @@ CATALOGUE: tuple[Requirement, ...] = (
     # --- auth -----------------------------------------------------------------------------
     Requirement("AUTH-001", _M, Area.AUTH,
         "When the server requires a key, a request with no Authorization header or a wrong bearer key "
-        "gets 401 with the error envelope (checked only when the suite is given a key).",
+        "gets 401 (checked only when the suite is given a key; the body is judged by ERR-001).",
         "#/security, #/components/securitySchemes/ApiKeyAuth"),
     # --- request validation ---------------------------------------------------------------
     Requirement("REQ-001", _M, Area.REQUEST,
@@ -69,8 +69,9 @@ CATALOGUE: tuple[Requirement, ...] = (
         "rejected with 400.",
         _OP + "/requestBody"),
     Requirement("REQ-006", _M, Area.REQUEST,
-        "A rejected request has no side effects: it creates no thread and no run, and a rejected "
-        "stream: true request is answered with a JSON error before any event is sent.",
+        "A rejected stream: true request is answered with its JSON error up front: no event stream is "
+        "opened, so no thread or run is announced (position: beyond this, a rejected request's side "
+        "effects are not observable black-box; a 2xx answer is the rule's own requirement).",
         _OP),
     Requirement("REQ-007", _S, Area.REQUEST,
         "An assistant_id the server does not know gets 404 with the error envelope (position: 404, "
@@ -91,7 +92,7 @@ CATALOGUE: tuple[Requirement, ...] = (
     Requirement("RUN-002", _M, Area.RUN,
         "The run exists as returned: run.assistant_id equals the request's assistant_id, "
         "GET /threads/{thread_id}/runs/{id} returns it, listRuns of its thread lists it, and every "
-        "call creates a new thread (distinct thread_id).",
+        "call creates a new run in a new thread (distinct id and thread_id).",
         "#/paths/~1threads~1{thread_id}~1runs~1{run_id}/get"),
     Requirement("RUN-003", _M, Area.RUN,
         "The created thread is retrievable: GET /threads/{thread_id} returns a ThreadObject whose "
@@ -112,11 +113,13 @@ CATALOGUE: tuple[Requirement, ...] = (
         "temperature and top_p are the request's value, else the assistant's, else 1.",
         _CTAR + "/properties/temperature"),
     Requirement("RUN-007", _M, Area.RUN,
-        "Status-dependent fields agree with the status: started_at from in_progress on; exactly the "
-        "matching one of completed_at / failed_at / cancelled_at in completed / failed / cancelled; "
-        "last_error only in failed (and set there); incomplete_details set exactly in incomplete; "
-        "required_action set exactly in requires_action; usage null before a terminal state and set "
-        "in completed and incomplete (position: either in requires_action, cancelled, expired, failed).",
+        "Status-dependent fields agree with the status: started_at set in in_progress, requires_action "
+        "and completed; completed_at set in completed, failed_at in failed, cancelled_at in cancelled, "
+        "each null elsewhere (position: completed_at may be set in incomplete, failed_at in expired); "
+        "last_error set in failed, null elsewhere (either in expired); incomplete_details set exactly in "
+        "incomplete; required_action set exactly in requires_action; usage null in queued, in_progress "
+        "and cancelling, set in completed and incomplete (either in requires_action, cancelled, failed, "
+        "expired: the spec's examples disagree with its descriptions).",
         _RO),
     Requirement("RUN-008", _M, Area.RUN,
         "requires_action carries well-formed tool calls: at least one, unique non-empty ids, each "
@@ -142,8 +145,8 @@ CATALOGUE: tuple[Requirement, ...] = (
     Requirement("LIFE-003", _M, Area.LIFECYCLE,
         "Fields fixed at creation never change across observations: id, thread_id, assistant_id, "
         "created_at, model, instructions, tools, metadata, max_prompt_tokens, max_completion_tokens, "
-        "truncation_strategy, tool_choice, response_format, parallel_tool_calls; once terminal, "
-        "status and the terminal timestamps are fixed.",
+        "truncation_strategy, tool_choice, response_format, parallel_tool_calls; once terminal, the "
+        "terminal timestamps are fixed (a status leaving a terminal state is LIFE-002's).",
         _RO),
     Requirement("LIFE-004", _M, Area.LIFECYCLE,
         "submit_tool_outputs with an output for every pending tool call returns 200 and a run that "
@@ -151,8 +154,9 @@ CATALOGUE: tuple[Requirement, ...] = (
         "#/paths/~1threads~1{thread_id}~1runs~1{run_id}~1submit_tool_outputs/post"),
     Requirement("LIFE-005", _M, Area.LIFECYCLE,
         "Cancelling an active run returns 200 with status cancelling or cancelled (or the terminal "
-        "state it reached first), and the run converges to a terminal state (position: cancellation "
-        "is not guaranteed, any terminal state is accepted; cancelled carries cancelled_at).",
+        "state it reached first; a 4xx refusal only if the run had already ended), and the run "
+        "converges to a terminal state (position: cancellation is not guaranteed, any terminal state "
+        "is accepted; cancelled carries cancelled_at).",
         "#/paths/~1threads~1{thread_id}~1runs~1{run_id}~1cancel/post"),
     Requirement("LIFE-006", _M, Area.LIFECYCLE,
         "The run's steps are listed and consistent: valid RunStepObjects with the run's id, thread_id "
@@ -170,8 +174,9 @@ CATALOGUE: tuple[Requirement, ...] = (
         "#/components/schemas/MessageObject"),
     # --- streaming ------------------------------------------------------------------------
     Requirement("SSE-001", _M, Area.STREAM,
-        "A stream: true request is answered 200 with Content-Type text/event-stream (parameters such "
-        "as charset allowed).",
+        "A stream: true request answered 200 is answered with Content-Type text/event-stream "
+        "(parameters such as charset allowed); the status itself is judged by the request's own "
+        "requirement (REQ-001, LIFE-004).",
         _CTAR + "/properties/stream"),
     Requirement("SSE-002", _M, Area.STREAM,
         "The body is well-formed server-sent events: valid UTF-8, and every event, the last "
@@ -179,7 +184,8 @@ CATALOGUE: tuple[Requirement, ...] = (
         "WHATWG HTML, server-sent events"),
     Requirement("SSE-003", _M, Area.STREAM,
         "Every event's data is JSON, except done's, and validates against the schema of its event "
-        "name (thread, run, step, message, delta and error objects).",
+        "name (thread, run, step, message, delta and error objects; a run's instructions: null only "
+        "warns, as for RUN-001).",
         "#/components/schemas/AssistantStreamEvent"),
     Requirement("SSE-004", _S, Area.STREAM,
         "Every event name is one the spec defines (an unknown name is a warning, never a failure: "
@@ -205,8 +211,9 @@ CATALOGUE: tuple[Requirement, ...] = (
         "#/components/schemas/MessageDeltaObject"),
     Requirement("SSE-009", _M, Area.STREAM,
         "The stream ends properly: exactly one terminal run event or thread.run.requires_action, "
-        "then event: done with data: [DONE] as the very last event, nothing after it, and the "
-        "server closes the stream (position: done is optional after an error event).",
+        "then event: done with data: [DONE] as the very last event, nothing after it, no [DONE] data "
+        "on any other event, and the server closes the stream (position: a stream may instead end "
+        "with an error event, after which done is optional).",
         _CTAR + "/properties/stream"),
     Requirement("SSE-010", _M, Area.STREAM,
         "The stream makes progress: first byte, every gap between events and the whole stream stay "
@@ -218,7 +225,8 @@ CATALOGUE: tuple[Requirement, ...] = (
         "#/paths/~1threads~1{thread_id}~1runs~1{run_id}/get"),
     Requirement("SDK-001", _S, Area.SDK,
         "The official openai SDK consumes every captured stream without an exception, in its raw "
-        "stream parsing and in AssistantEventHandler.",
+        "stream parsing and in AssistantEventHandler (judged on streams that pass the other stream "
+        "rules: a broken stream breaking the SDK is that rule's fault).",
         "openai-python AssistantEventHandler"),
 )
 

@@ -1,0 +1,99 @@
+"""Checks that a run carries what was asked: overrides (RUN-004), options (RUN-005), sampling (RUN-006).
+
+Each takes the request body, the schema-valid run it produced and the assistant it named. A
+value "given" is present and not null; absent and null both mean "not given" (the spec types
+every overridable field as nullable), so the assistant's value or the spec default applies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.engine.checks.common import echoes
+from conformance.engine.setup import Assistant
+from conformance.findings import Finding
+
+DEFAULT_TRUNCATION = {"type": "auto", "last_messages": None}
+DEFAULT_SAMPLING = 1
+
+
+def _given(request: dict[str, Any], key: str) -> Any:
+    return request.get(key)
+
+
+def check_overrides(request: dict[str, Any], run: dict[str, Any], assistant: Assistant) -> list[Finding]:
+    """RUN-004: model, instructions and tools are the request's when given, else the assistant's."""
+    findings = []
+    for key, inherited in (("model", assistant.model), ("instructions", assistant.instructions),
+                           ("tools", assistant.tools)):
+        given = _given(request, key)
+        expected = given if given is not None else inherited
+        observed = run.get(key)
+        if key == "instructions":
+            if observed is None:
+                continue  # null instructions: a RUN-001 warning (AMB-07), nothing to compare
+            expected = expected or ""
+        if not echoes(expected, observed):
+            source = "the request's" if given is not None else "the assistant's"
+            findings.append(Finding("RUN-004", f"run.{key} is not {source} {key}", expected=expected,
+                                    observed=observed))
+    return findings
+
+
+def check_run_options(request: dict[str, Any], run: dict[str, Any], assistant: Assistant) -> list[Finding]:
+    """RUN-005: run options are the request's when given, else their defaults.
+
+    When not given, truncation_strategy, tool_choice and response_format may also be null: null
+    is how the spec writes "not set", and it means the same default.
+    """
+    findings = []
+
+    def compare(key: str, expected: Any, *, exact: bool = False, null_means_default: bool = False) -> None:
+        observed = run.get(key)
+        given = _given(request, key) is not None
+        if not given and null_means_default and observed is None:
+            return
+        matched = expected == observed if exact else echoes(expected, observed)
+        if not matched:
+            source = "the request's value" if given else "the default"
+            findings.append(Finding("RUN-005", f"run.{key} is not {source}", expected=expected, observed=observed))
+
+    compare("metadata", _given(request, "metadata") or {}, exact=True)
+    for key in ("max_prompt_tokens", "max_completion_tokens"):
+        compare(key, _given(request, key), exact=True)
+    compare("truncation_strategy", _given(request, "truncation_strategy") or DEFAULT_TRUNCATION,
+            null_means_default=True)
+    compare("tool_choice", _given(request, "tool_choice") or "auto", null_means_default=True)
+    parallel = _given(request, "parallel_tool_calls")
+    compare("parallel_tool_calls", True if parallel is None else parallel, exact=True)
+    response_format = _given(request, "response_format")
+    if response_format is None:
+        response_format = assistant.response_format if assistant.response_format is not None else "auto"
+        compare("response_format", response_format,
+                null_means_default=assistant.response_format in (None, "auto"))
+    else:
+        compare("response_format", response_format)
+    return findings
+
+
+def check_sampling(request: dict[str, Any], run: dict[str, Any], assistant: Assistant) -> list[Finding]:
+    """RUN-006: temperature and top_p are the request's, else the assistant's, else 1."""
+    findings = []
+    for key, inherited in (("temperature", assistant.temperature), ("top_p", assistant.top_p)):
+        given = _given(request, key)
+        if given is not None:
+            expected, source = given, "the request's"
+        elif inherited is not None:
+            expected, source = inherited, "the assistant's"
+        else:
+            expected, source = DEFAULT_SAMPLING, "the default"
+        if key not in run:
+            findings.append(Finding("RUN-006", f"run.{key} is absent", expected=expected, observed="absent"))
+            continue
+        observed = run[key]
+        if observed is None and given is None and inherited is None:
+            continue  # nothing was set anywhere: null is how the default may be shown
+        if not echoes(expected, observed):
+            findings.append(Finding("RUN-006", f"run.{key} is not {source} value", expected=expected,
+                                    observed=observed))
+    return findings

@@ -1,0 +1,277 @@
+"""``conformance run``: certify a server (by default the embedded reference server).
+
+Exit codes: 0 every MUST requirement passed (with ``--strict`` every SHOULD too); 1 at least
+one failed; 2 usage error; 3 the run could not be carried out (target unreachable, internal
+error of the suite); 130 interrupted (a partial report is still written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import random
+import secrets
+import sys
+import time
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+DEFAULT_MODEL = "gpt-4o"
+EMBEDDED_MODELS = ("gpt-4o", "gpt-4o-mini")  # two, so that a model override is observable
+PROFILE_NAMES = ("quick", "standard", "deep")
+REPORT_FORMATS = ("json", "junit", "html", "markdown")
+PLAIN_PROGRESS_INTERVAL = 10.0  # seconds between progress lines when stderr is not a terminal
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    target = parser.add_argument_group("target")
+    target.add_argument("--base-url", metavar="URL",
+                        help="the API base URL, e.g. https://api.example.com/v1 (default: $OPENAI_BASE_URL, "
+                             "else start the embedded reference server)")
+    target.add_argument("--api-key", metavar="KEY",
+                        help="bearer key (default: $OPENAI_API_KEY); never printed or written")
+    target.add_argument("--header", metavar="'Name: value'", action="append", default=[], type=_header,
+                        help="send this header on every request (repeatable; overrides OpenAI-Beta: assistants=v2)")
+    target.add_argument("--secret-header", metavar="NAME", action="append", default=[],
+                        help="redact this header's value in every report and output (repeatable)")
+    target.add_argument("--assistant-id", metavar="ID",
+                        help="use this existing assistant (fetched for its values) instead of creating the suite's")
+    target.add_argument("--model", metavar="NAME", action="append", dest="models",
+                        help="a model the target serves (repeatable): the first is the suite's assistants', "
+                             "requests override with any of them (default: "
+                             f"{DEFAULT_MODEL}; {' and '.join(EMBEDDED_MODELS)} for the embedded server)")
+    run = parser.add_argument_group("run")
+    run.add_argument("--profile", choices=PROFILE_NAMES, default="standard",
+                     help="quick (smoke), standard (certification, the default) or deep (fuzzing)")
+    run.add_argument("--seed", type=_non_negative_int, metavar="N",
+                     help="seed of the generated requests (default: random, printed); same seed, same requests")
+    run.add_argument("--max-requests", type=_positive_int, metavar="N",
+                     help="stop sending after N requests (the report is marked partial)")
+    run.add_argument("--max-time", type=_positive_float, metavar="S",
+                     help="stop starting work after S seconds (the report is marked partial)")
+    run.add_argument("--concurrency", type=_positive_int, default=8, metavar="N",
+                     help="requests in flight at once (default: 8)")
+    run.add_argument("--request-timeout", type=_positive_float, default=30.0, metavar="S",
+                     help="deadline of one request, body included (default: 30)")
+    run.add_argument("--poll-timeout", type=_positive_float, default=60.0, metavar="S",
+                     help="how long a run may take to settle while polled (default: 60)")
+    run.add_argument("--stream-first-byte", type=_positive_float, metavar="S",
+                     help="how long a stream may take to send its headers and first byte (default: --request-timeout)")
+    run.add_argument("--stream-idle", type=_positive_float, metavar="S",
+                     help="the longest silence allowed inside a stream (default: --request-timeout)")
+    run.add_argument("--stream-total", type=_positive_float, metavar="S",
+                     help="how long a whole stream may last (default: --poll-timeout)")
+    run.add_argument("--stream-max-bytes", type=_positive_int, metavar="N",
+                     help="the most bytes read from one stream before it is cut (default: 16 MiB)")
+    run.add_argument("--strict", action="store_true", help="SHOULD requirements count too for the exit code")
+    output = parser.add_argument_group("output")
+    output.add_argument("--report-dir", metavar="DIR",
+                        help="where to write the reports (default: ./reports/run-YYYYmmdd-HHMMSS/)")
+    output.add_argument("--format", dest="formats", action="append", choices=REPORT_FORMATS, metavar="FORMAT",
+                        help=f"report formats to write (repeatable; one of {', '.join(REPORT_FORMATS)}; default: all)")
+
+
+def execute(args: argparse.Namespace) -> int:
+    base_url = args.base_url or os.environ.get("OPENAI_BASE_URL") or None
+    if base_url is not None:
+        problem = _url_problem(base_url)
+        if problem:
+            return _usage_error(f"--base-url {base_url!r}: {problem}")
+    api_key = args.api_key or os.environ.get("OPENAI_API_KEY") or None
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
+    report_dir = Path(args.report_dir or f"reports/run-{time.strftime('%Y%m%d-%H%M%S')}")
+
+    logging.basicConfig(level=logging.WARNING, format="conformance run: %(message)s", stream=sys.stderr)
+    from conformance.engine.client import ClientConfig
+
+    secret_values = ClientConfig(base_url=base_url or "", api_key=api_key, headers=dict(args.header),
+                                 secret_headers=frozenset(args.secret_header)).secrets()
+    try:
+        return _certify(args, base_url, api_key, seed, report_dir)
+    except Exception:  # a bug of ours, never the target's fault: exit 3, said as such
+        print(_scrub(f"internal error (a bug of the suite, not of the target):\n{traceback.format_exc()}",
+                     secret_values), file=sys.stderr)
+        return 3
+
+
+def _certify(args: argparse.Namespace, base_url: str | None, api_key: str | None, seed: int, report_dir: Path) -> int:
+    from conformance.engine import ClientConfig, Interrupted, SetupError
+    from conformance.engine.runner import PROFILES, RunConfig, run_suite
+
+    with _target(base_url, api_key) as (url, key):
+        client = ClientConfig(
+            base_url=url, api_key=key, headers=dict(args.header), secret_headers=frozenset(args.secret_header),
+            request_timeout=args.request_timeout, concurrency=args.concurrency,
+        )
+        config = RunConfig(
+            client=client, profile=PROFILES[args.profile], seed=seed,
+            models=tuple(args.models or (EMBEDDED_MODELS if base_url is None else (DEFAULT_MODEL,))),
+            assistant_id=args.assistant_id, max_requests=args.max_requests, max_time=args.max_time,
+            poll_timeout=args.poll_timeout, stream_checker=_stream_checker(args),
+            # The reference server takes any file id; another target has none the suite knows of.
+            file_ids=None if base_url is None else (), vector_store_ids=None if base_url is None else (),
+        )
+        secret_values = client.secrets()
+        print(f"conformance run: {_scrub(url, secret_values)} (profile {args.profile}, seed {seed})", file=sys.stderr)
+        progress = ProgressLine(sys.stderr)
+        try:
+            result = run_suite(config, on_progress=progress.update)
+        except SetupError as error:
+            progress.close()
+            print(f"error: {_scrub(str(error), secret_values)}", file=sys.stderr)
+            return 3
+        except Interrupted as interrupted:
+            progress.close()
+            _finish(interrupted.result, report_dir, args, secret_values)
+            print("interrupted: the report is partial", file=sys.stderr)
+            return 130
+        progress.close()
+        return _finish(result, report_dir, args, secret_values)
+
+
+def _finish(result: Any, report_dir: Path, args: argparse.Namespace, secret_values: list[str]) -> int:
+    from reports.writer import write_reports
+
+    print(_scrub(render_table(result), secret_values))
+    written = write_reports(result, report_dir, formats=args.formats or REPORT_FORMATS, secrets=secret_values)
+    for error in result.internal_errors:
+        print(f"internal error (a bug of the suite, not of the target): {_scrub(error, secret_values)}",
+              file=sys.stderr)
+    print(f"reports: {', '.join(str(path) for path in written.values())}", file=sys.stderr)
+    return result.exit_code(strict=args.strict)
+
+
+@contextlib.contextmanager
+def _target(base_url: str | None, api_key: str | None) -> Iterator[tuple[str, str | None]]:
+    """The given target, or the embedded reference server (with a fresh key) while the run lasts."""
+    if base_url is not None:
+        yield base_url, api_key
+        return
+    from conformance.server import create_app
+    from conformance.server.background import running_server
+    from conformance.server.config import ServerConfig
+
+    key = secrets.token_urlsafe(24)  # the reference server requires a key, so AUTH-001 is exercised
+    with running_server(create_app(ServerConfig(api_key=key))) as url:
+        yield url, key
+
+
+def _stream_checker(args: argparse.Namespace) -> Any:
+    """The stream oracle for ``stream: true`` examples, with the --stream-* limits; by default a
+    stream may be silent for a request deadline, and last as long as a polled run may take to settle."""
+    from conformance.streaming.capture import StreamLimits
+    from conformance.streaming.checker import StreamingChecker
+
+    return StreamingChecker(StreamLimits(
+        first_byte=args.stream_first_byte or args.request_timeout,
+        idle=args.stream_idle or args.request_timeout,
+        total=args.stream_total or args.poll_timeout,
+        max_bytes=args.stream_max_bytes or StreamLimits().max_bytes,
+    ))
+
+
+def render_table(result: Any) -> str:
+    """The final per-requirement table, one line each, and a summary line."""
+    lines = [f"{'requirement':<10} {'level':<6} {'verdict':<14} {'exercised':>9}  first finding"]
+    for item in result.results:
+        first = item.failures[0].finding.message if item.failures else ""
+        lines.append(f"{item.requirement.id:<10} {item.requirement.level.value:<6} {item.verdict.value:<14} "
+                     f"{item.exercised:>9}  {first[:100]}")
+    counts: dict[str, int] = {}
+    for item in result.results:
+        counts[item.verdict.value] = counts.get(item.verdict.value, 0) + 1
+    summary = ", ".join(f"{count} {verdict}" for verdict, count in sorted(counts.items()))
+    partial = " (partial)" if result.partial else ""
+    lines.append(f"{summary}; {result.requests_sent} requests in {result.duration:.1f} s{partial}")
+    return "\n".join(lines)
+
+
+class ProgressLine:
+    """A live line on a terminal (rewritten in place), or a plain line every few seconds otherwise."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.live = stream.isatty()
+        self.last_plain = 0.0
+        self.width = 0
+
+    def update(self, progress: Any) -> None:
+        text = (f"{progress.phase}: {progress.done}/{progress.total} items, {progress.requests} requests, "
+                f"{progress.failing} failing, {progress.elapsed:.0f} s")
+        if self.live:
+            self.stream.write("\r" + text.ljust(self.width))
+            self.width = len(text)
+            self.stream.flush()
+        elif progress.elapsed - self.last_plain >= PLAIN_PROGRESS_INTERVAL:
+            self.last_plain = progress.elapsed
+            print(text, file=self.stream)
+
+    def close(self) -> None:
+        if self.live and self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+
+
+# --- argument parsing ----------------------------------------------------------------------
+
+def _header(text: str) -> tuple[str, str]:
+    name, colon, value = text.partition(":")
+    if not colon or not name.strip() or any(c.isspace() for c in name.strip()):
+        raise argparse.ArgumentTypeError(f"expected 'Name: value', got {text!r}")
+    return name.strip(), value.strip()
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("expected a positive integer, got 0")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
+
+
+def _url_problem(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return "the scheme must be http or https"
+    if not parts.hostname:
+        return "no host"
+    try:
+        parts.port  # noqa: B018  (raises ValueError for a bad port)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def _usage_error(message: str) -> int:
+    print(f"conformance run: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _scrub(text: str, secret_values: list[str]) -> str:
+    for secret in secret_values:
+        text = text.replace(secret, "<redacted>")
+    return text

@@ -1,0 +1,145 @@
+"""The stream checker the engine plugs in for every valid ``stream: true`` example.
+
+For one example: send it, capture the stream under the limits, judge it with the oracle (and
+the SDK replay when the oracle found nothing wrong), then compare it with the REST view (SSE-011).
+When the run paused in requires_action, submit an output for every call with ``stream: true``
+and judge that continuation the same way (it is a stream of the same run, so it starts with
+neither thread.created nor thread.run.created), for at most ``MAX_TOOL_ROUNDS`` rounds.
+
+A 429 answer abandons the example (``RateLimited``: not judged), as the engine's client does.
+
+Attribution beyond the oracle's (see ``oracle``):
+- the status of a stream answer is judged by the engine's checks of that request: REQ-001 for
+  createThreadAndRun, LIFE-004 for submit_tool_outputs; the body of an answer >= 400 by ERR-001.
+  No status at all because of a deadline is SSE-010's (the oracle's), not also the request's;
+- SDK-001 is judged only on streams the server ended and the oracle passed (warnings allowed):
+  a broken stream breaking the SDK is the broken rule's fault, not an SDK incompatibility;
+- SSE-011 is judged only on a stream that ended properly (the run's ending event, then done):
+  the run GET after it is RUN-001's if it is not a run, SSE-011's if it shows another status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from conformance.engine.checks.common import only_warnings
+from conformance.engine.checks.lifecycle import check_submit_accepted
+from conformance.engine.checks.resources import check_run_retrievable, listed_items
+from conformance.engine.checks.run_object import check_run_reply
+from conformance.engine.checks.status import check_accepted
+from conformance.engine.client import RateLimited, Reply, TargetClient
+from conformance.engine.lifecycle import REQUIRES_ACTION, pending_tool_calls, run_path, tool_outputs_for
+from conformance.engine.recorder import Recorder
+from conformance.engine.scenarios import CREATE_PATH, LIST_QUERY, MAX_TOOL_ROUNDS, Target, judge_error_body
+from conformance.exchange import Exchange, StreamEvent
+from conformance.streaming import oracle
+from conformance.streaming.capture import CapturedStream, StreamLimits, capture_stream
+from conformance.streaming.oracle import CREATE, StreamContext, StreamView
+
+
+@dataclass(frozen=True)
+class StreamingChecker:
+    """``scenarios.StreamChecker``: judges one ``stream: true`` example under ``limits``."""
+
+    limits: StreamLimits = StreamLimits()
+
+    def __call__(self, target: Target, body: dict[str, Any], recorder: Recorder) -> None:
+        view = self.judge_stream(target, CREATE_PATH, body, recorder, CREATE)
+        rounds = 0
+        while view is not None and view.ended_properly:
+            run = view.last_run
+            assert run is not None  # ended properly: the run's ending event was streamed
+            compare_with_rest(target.client, view, recorder)
+            calls = pending_tool_calls(run)
+            if run["status"] != REQUIRES_ACTION or not calls or rounds == MAX_TOOL_ROUNDS:
+                return
+            rounds += 1
+            submission = {"tool_outputs": tool_outputs_for(calls), "stream": True}
+            path = run_path(run["thread_id"], run["id"], "/submit_tool_outputs")
+            view = self.judge_stream(target, path, submission, recorder, oracle.continuation(view),
+                                     submitted=[str(call.get("id")) for call in calls])
+
+    def judge_stream(self, target: Target, path: str, body: dict[str, Any], recorder: Recorder,
+                     context: StreamContext, submitted: list[str] | None = None) -> StreamView | None:
+        """POST ``body`` to ``path`` as a stream and judge everything about it; the view of the
+        stream, or None if there is no stream to go on from. ``submitted``: the tool call ids of
+        a submit_tool_outputs request (None: a createThreadAndRun request)."""
+        client = target.client
+        request = client.stream_request("POST", path, body)
+        captured = capture_stream(client.http, request, self.limits, secret_headers=client.config.secret_headers)
+        if captured.status == 429:  # as the engine's client does after its retries: not judged
+            raise RateLimited(f"POST {path}: 429 (stream requests are not retried)")
+        exchange = evidence(client, captured)
+        self._judge_status(captured, exchange, submitted, recorder)
+        judgement = oracle.judge(captured, context)
+        recorder.record(judgement.exercised, judgement.findings, exchange)
+        for requirement_id, trace in judgement.crashes:
+            recorder.outcome.crashed.add(requirement_id)
+            recorder.outcome.internal_errors.append(f"stream rule {requirement_id} crashed: {trace}")
+        if judgement.view.ended_by_server and not judgement.failed and not judgement.crashes:
+            self._replay_in_sdk(captured, exchange, recorder)
+        return judgement.view if judgement.view.is_event_stream else None
+
+    def _judge_status(self, captured: CapturedStream, exchange: Exchange, submitted: list[str] | None,
+                      recorder: Recorder) -> None:
+        if captured.status is None and captured.ending != "transport-error":
+            return  # no answer within the first-byte deadline: SSE-010's
+        reply = Reply(exchange=exchange, content=b"" if captured.tail is not None else captured.body)
+        if submitted is None:
+            recorder.apply(check_accepted, reply, exchange=exchange)
+        else:
+            recorder.apply(check_submit_accepted, reply, submitted, exchange=exchange)
+        judge_error_body(reply, recorder)
+
+    def _replay_in_sdk(self, captured: CapturedStream, exchange: Exchange, recorder: Recorder) -> None:
+        from conformance.streaming.sdk_replay import check_sdk_replay  # imports the SDK: only when needed
+
+        try:
+            findings = check_sdk_replay(captured)
+        except Exception:
+            recorder.outcome.crashed.add("SDK-001")
+            recorder.crash("the SDK replay crashed")
+            return
+        recorder.record(["SDK-001"], findings, exchange)
+
+
+def compare_with_rest(client: TargetClient, view: StreamView, recorder: Recorder) -> None:
+    """SSE-011: right after done, the run, its steps and the thread's messages as the REST API
+    shows them agree with what the stream showed last.
+
+    Only documents the REST API did return are compared: a GET of the run that fails is RUN-002's
+    (RUN-001's if it is no run), a listing that fails is the listing requirement's (LIFE-006/007,
+    judged in the polling scenarios); their error bodies are ERR-001's.
+    """
+    run = view.last_run
+    assert run is not None
+    reply = client.get(run_path(run["thread_id"], run["id"]))
+    recorder.apply(check_run_retrievable, run, reply, exchange=reply.exchange)
+    judge_error_body(reply, recorder)
+    if reply.status == 200 and only_warnings(recorder.apply(check_run_reply, reply, exchange=reply.exchange)):
+        recorder.record(["SSE-011"], oracle.check_rest_run(view, reply.json()), reply.exchange)
+    listings: tuple[tuple[oracle.Kind, str, str], ...] = (
+        ("step", run_path(run["thread_id"], run["id"], "/steps"), "ListRunStepsResponse"),
+        ("message", f"threads/{run['thread_id']}/messages", "ListMessagesResponse"),
+    )
+    for kind, path, schema_name in listings:
+        reply = client.get(path, LIST_QUERY)
+        judge_error_body(reply, recorder)
+        items = listed_items(reply, schema_name)
+        if items is not None:
+            recorder.record(["SSE-011"], oracle.check_rest_objects(view, kind, items), reply.exchange)
+
+
+def evidence(client: TargetClient, captured: CapturedStream) -> Exchange:
+    """The capture's exchange with every configured secret scrubbed (headers, body, events)."""
+    exchange = captured.to_exchange()
+    return replace(
+        exchange,
+        request_headers=client.scrub_headers(exchange.request_headers),
+        response_headers=client.scrub_headers(exchange.response_headers),
+        response_body=client.scrub(exchange.response_body),
+        events=None if exchange.events is None else [
+            StreamEvent(event.event, client.scrub(event.data), event.at) for event in exchange.events],
+        transport_error=client.scrub(exchange.transport_error) if exchange.transport_error else None,
+    )

@@ -1,0 +1,1 @@
+"""Deliberately broken (and conformant but unusual) variants of the reference server."""

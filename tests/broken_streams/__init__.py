@@ -1,0 +1,1 @@
+"""Streaming variants of the reference server (see ``variants``) and the ASGI wrapper that makes them."""

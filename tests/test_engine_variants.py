@@ -1,0 +1,94 @@
+"""The engine against deliberately broken and conformant-but-unusual variants of the reference server.
+
+Every broken variant must fail exactly its requirements (and the run exit 1); every conformant
+variant must pass. Together with ``test_every_checked_requirement_has_a_breaking_variant`` this
+shows that each check fires when it should and stays quiet otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import strategies as st
+
+from broken.variants import BROKEN, CONFORMANT, Variant, fails_with_temperature, reference, rewrite
+from conformance import catalogue
+from conformance.engine import scenarios
+from conformance.engine.checks import covered_requirements
+from conformance.engine.runner import Generation, Property
+from conformance.results import Verdict
+from engine_support import certify, exercised, first_failure, verdicts
+
+
+@pytest.mark.parametrize("variant", BROKEN, ids=lambda variant: variant.name)
+def test_broken_variant_fails_exactly_its_requirements(variant: Variant) -> None:
+    result = certify(variant.build(), key=variant.suite_key, rules=variant.rules)
+
+    assert result.internal_errors == []
+    assert variant.fails <= exercised(result), "the test profile must exercise what the variant breaks"
+    assert verdicts(result, Verdict.FAIL) == variant.fails
+    assert result.exit_code(strict=True) == 1
+    must = {r for r in variant.fails if catalogue.get(r).level is catalogue.Level.MUST}
+    assert result.exit_code() == (1 if must else 0)
+    for requirement_id in variant.fails:
+        failure = first_failure(result, requirement_id)
+        assert failure.exchange is not None and failure.finding.message
+
+
+@pytest.mark.parametrize("variant", CONFORMANT, ids=lambda variant: variant.name)
+def test_conformant_variant_passes(variant: Variant) -> None:
+    result = certify(variant.build(), key=variant.suite_key)
+
+    assert result.internal_errors == []
+    assert verdicts(result, Verdict.FAIL) == set()
+    assert result.exit_code(strict=True) == 0
+    checked = covered_requirements()
+    assert checked <= exercised(result), f"not exercised: {sorted(checked - exercised(result))}"
+
+
+def test_instructions_null_is_a_warning_not_a_failure() -> None:
+    variant = next(v for v in CONFORMANT if v.name == "instructions-null")
+    result = certify(variant.build())
+    assert verdicts(result, Verdict.WARN) == {"RUN-001"}
+    assert result.exit_code(strict=True) == 0
+
+
+def test_function_call_under_tool_choice_auto_passes() -> None:
+    # The reference model calls a function under "auto" when the last user message names it.
+    def mentioning_a_function(generation: Generation) -> Any:
+        return st.sampled_from(generation.assistant_ids[:1]).map(lambda assistant_id: {
+            "assistant_id": assistant_id,
+            "thread": {"messages": [{"role": "user", "content": "please run lookup_order_status for order 42"}]},
+        })
+
+    result = certify(reference(), properties=(Property("follow", mentioning_a_function, scenarios.follow),))
+    assert verdicts(result, Verdict.FAIL) == set()
+    submitted = [item for item in result.results if item.requirement.id == "LIFE-004"]
+    assert submitted[0].exercised >= 1  # the run paused in requires_action and was continued
+
+
+def test_a_failure_is_shrunk_to_a_minimal_request() -> None:
+    result = certify(rewrite(on_response=fails_with_temperature)())
+    minimal = first_failure(result, "REQ-001").request
+    assert minimal["temperature"] is not None
+    assert set(minimal) <= {"assistant_id", "temperature", "stream"}
+
+
+def test_every_checked_requirement_has_a_breaking_variant() -> None:
+    broken = {requirement_id for variant in BROKEN for requirement_id in variant.fails}
+    assert covered_requirements() <= broken
+
+
+def test_every_requirement_outside_streaming_is_checked() -> None:
+    own_areas = {catalogue.Area.AUTH, catalogue.Area.REQUEST, catalogue.Area.ERROR, catalogue.Area.RUN,
+                 catalogue.Area.LIFECYCLE}
+    owned = {r.id for r in catalogue.CATALOGUE if r.area in own_areas}
+    assert owned == covered_requirements()
+
+
+def test_auth_is_not_probed_without_a_key() -> None:
+    result = certify(reference(api_key=None), key=None)
+    assert "AUTH-001" not in exercised(result)
+    assert verdicts(result, Verdict.FAIL) == set()
+

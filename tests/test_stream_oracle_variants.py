@@ -1,0 +1,113 @@
+"""Every streaming variant of the reference server through the stream checker: each broken one
+fails exactly its requirement, each conformant one passes (the reference server included).
+
+Two examples per variant: a plain reply (text deltas) and a forced tool call (requires_action,
+then the submit_tool_outputs continuation stream); timed variants are judged on the plain one
+only, since each of their streams costs a deadline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from starlette.responses import JSONResponse
+
+from broken.variants import KEY
+from broken_streams.middleware import Stream
+from broken_streams.variants import BROKEN, CONFORMANT, Variant, drop_done, streams
+from conformance import catalogue
+from conformance.engine.client import ClientConfig, RateLimited, TargetClient
+from conformance.engine.recorder import Outcome, Recorder
+from conformance.engine.scenarios import Target
+from conformance.engine.setup import Assistant, create_assistants
+from conformance.findings import Severity
+from conformance.server.background import running_server
+from conformance.streaming.capture import StreamLimits
+from conformance.streaming.checker import StreamingChecker
+
+LIMITS = StreamLimits(first_byte=3.0, idle=1.0, total=3.0, max_bytes=1_000_000, after_done=0.5)
+USER_TEXT = "hello there my good friend"  # the fake model's reply comes in several deltas
+
+
+def plain(assistants: tuple[Assistant, ...]) -> dict[str, Any]:
+    return {"assistant_id": assistants[1].id, "stream": True,
+            "thread": {"messages": [{"role": "user", "content": USER_TEXT}]}}
+
+
+def tool_call(assistants: tuple[Assistant, ...]) -> dict[str, Any]:
+    return {"assistant_id": assistants[0].id, "stream": True, "tool_choice": "required",
+            "thread": {"messages": [{"role": "user", "content": USER_TEXT}]}}
+
+
+def check_variant(variant: Variant) -> list[Outcome]:
+    with running_server(variant.build()) as base, TargetClient(ClientConfig(base_url=base, api_key=KEY)) as client:
+        target = Target(client=client, assistants=tuple(create_assistants(client, "gpt-4o")), poll_timeout=10)
+        outcomes = []
+        for example in (plain,) if variant.timed else (plain, tool_call):
+            body = example(target.assistants)
+            recorder = Recorder(body)
+            StreamingChecker(LIMITS)(target, body, recorder)
+            outcomes.append(recorder.outcome)
+        return outcomes
+
+
+def requirement_ids(outcomes: list[Outcome], severity: Severity) -> set[str]:
+    return {record.finding.requirement_id for outcome in outcomes for record in outcome.failures
+            if record.finding.severity is severity}
+
+
+def messages(outcomes: list[Outcome]) -> list[str]:
+    return [f"{r.finding.requirement_id}: {r.finding.message}" for o in outcomes for r in o.failures]
+
+
+@pytest.mark.parametrize("variant", BROKEN + CONFORMANT, ids=lambda variant: variant.name)
+def test_variant_fails_exactly_its_requirements(variant: Variant) -> None:
+    outcomes = check_variant(variant)
+    assert [error for outcome in outcomes for error in outcome.internal_errors] == []
+    assert requirement_ids(outcomes, Severity.FAIL) == variant.fails, messages(outcomes)
+    assert requirement_ids(outcomes, Severity.WARN) == variant.warns, messages(outcomes)
+    exercised = set().union(*(outcome.exercised for outcome in outcomes))
+    assert variant.fails | variant.warns <= exercised
+    if not variant.fails:  # a conformant stream is judged by every rule, the SDK and the REST view
+        assert {f"SSE-{n:03}" for n in range(1, 12)} | {"SDK-001"} <= exercised | variant.unjudged
+
+
+def test_a_paused_run_is_continued_and_the_continuation_judged() -> None:
+    [plain_outcome, tool_outcome] = check_variant(CONFORMANT[0])
+    assert (plain_outcome.exercised["SSE-005"], plain_outcome.exercised["LIFE-004"]) == (1, 0)
+    assert (tool_outcome.exercised["SSE-005"], tool_outcome.exercised["LIFE-004"]) == (2, 1)
+    assert tool_outcome.exercised["SDK-001"] == 2 and tool_outcome.failures == []
+
+
+def test_every_streaming_requirement_has_a_variant() -> None:
+    streaming = {r.id for r in catalogue.CATALOGUE if r.area in (catalogue.Area.STREAM, catalogue.Area.SDK)}
+    failed = set().union(*(variant.fails for variant in BROKEN))
+    warned = set().union(*(variant.warns for variant in BROKEN + CONFORMANT))
+    assert failed == streaming - {"SSE-004"} and warned == {"SSE-004"}  # SSE-004 never fails, by design
+
+
+def test_evidence_never_holds_the_key() -> None:
+    def leak_the_key(stream: Stream) -> None:
+        drop_done(stream)  # a fault, so that the exchange is kept as evidence
+        for event in stream.named("thread.created"):
+            event.data["metadata"] = {"echo": f"Bearer {KEY}"}
+
+    outcomes = check_variant(Variant("leaks-the-key", streams(leak_the_key), frozenset({"SSE-009"})))
+    [record, *_] = [record for outcome in outcomes for record in outcome.failures]
+    assert record.exchange is not None and record.exchange.events
+    assert KEY not in repr(record.exchange) and "<redacted>" in record.exchange.events[0].data
+    assert record.exchange.request_headers["authorization"] == "<redacted>"
+
+
+def test_a_rate_limited_stream_is_abandoned_not_judged() -> None:
+    async def too_many(scope: Any, receive: Any, send: Any) -> None:
+        await JSONResponse({"error": {"message": "slow down", "type": "rate_limit", "param": None, "code": None}},
+                           status_code=429)(scope, receive, send)
+
+    with running_server(too_many) as base, TargetClient(ClientConfig(base_url=base, api_key=KEY)) as client:
+        target = Target(client=client, assistants=(), poll_timeout=1)
+        recorder = Recorder({"assistant_id": "asst_1", "stream": True})
+        with pytest.raises(RateLimited):
+            StreamingChecker(LIMITS)(target, {"assistant_id": "asst_1", "stream": True}, recorder)
+        assert recorder.outcome.failures == [] and not recorder.outcome.exercised
