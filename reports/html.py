@@ -45,7 +45,7 @@ h2 { margin: 28px 0 10px; font-size: 18px; }
 table { border-collapse: collapse; width: 100%%; background: #fff; }
 th, td { text-align: left; vertical-align: top; padding: 6px 8px; border-bottom: 1px solid #e3e6ea; }
 th { background: #eef1f4; font-weight: 600; }
-tbody.req > tr > td:first-child { white-space: nowrap; }
+tbody.req > tr:first-child > td:first-child { white-space: nowrap; }
 tbody[hidden] { display: none; }
 .bar { display: flex; height: 14px; width: 260px; border-radius: 3px; overflow: hidden; background: #e3e6ea; }
 .bar span { display: block; height: 100%%; }
@@ -64,6 +64,7 @@ pre { margin: 0; padding: 8px 10px; background: #f3f5f7; border-radius: 4px; ove
 .code-head { display: flex; justify-content: space-between; align-items: end; }
 button.copy { font: inherit; font-size: 12px; padding: 1px 8px; cursor: pointer; }
 .transcript td { font: 12px ui-monospace, Menlo, Consolas, monospace; }
+.transcript td:last-child { overflow-wrap: anywhere; }
 .transcript tr.fault td { background: #fdecea; font-weight: 600; }
 .picture { max-width: 100%%; height: auto; font-family: system-ui, sans-serif; }
 .muted { color: #6b7680; }

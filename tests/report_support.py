@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -276,3 +277,26 @@ def chromium_page() -> Iterator[Any]:
             yield browser.new_page(viewport={"width": 1280, "height": 900})
         finally:
             browser.close()
+
+
+@dataclass
+class OpenedReport:
+    page: Any
+    problems: list[str] = field(default_factory=list)  # console errors and warnings, page errors, failed loads
+    requested: list[str] = field(default_factory=list)  # every URL the page asked for, itself included
+
+
+@contextmanager
+def opened_report(path: Path) -> Iterator[OpenedReport]:
+    """report.html at ``path`` loaded in headless chromium, every console problem and request recorded."""
+    with chromium_page() as page:
+        opened = OpenedReport(page)
+        page.on(
+            "console",
+            lambda message: message.type in ("error", "warning") and opened.problems.append(message.text),
+        )
+        page.on("pageerror", lambda error: opened.problems.append(str(error)))
+        page.on("requestfailed", lambda request: opened.problems.append(f"failed: {request.url}"))
+        page.on("request", lambda request: opened.requested.append(request.url))
+        page.goto(path.as_uri())
+        yield opened

@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 
 import pytest
-from report_support import chromium_missing, chromium_page, sample_result
+from report_support import chromium_missing, opened_report, sample_result
 
 from reports.html import render_html
 from reports.junit import render_junit
@@ -34,17 +34,8 @@ def test_page_marks_outcome_partial_and_stream_fault() -> None:
 @pytest.mark.skipif(chromium_missing() is not None, reason=str(chromium_missing()))
 def test_report_works_in_headless_chromium(tmp_path) -> None:
     path = write_reports(sample_result(), tmp_path, formats=["html"])["html"]
-    problems: list[str] = []
-    requested: list[str] = []
-    with chromium_page() as page:
-        page.on(
-            "console", lambda message: message.type in ("error", "warning") and problems.append(message.text)
-        )
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
-        page.on("request", lambda request: requested.append(request.url))
-        page.goto(path.as_uri())
-
+    with opened_report(path) as opened:
+        page = opened.page
         assert page.locator("#verdict-banner h1").inner_text().startswith("RUN ERROR")
         assert page.locator("#shown-count").inner_text() == "39 of 39 requirements shown"
 
@@ -77,8 +68,8 @@ def test_report_works_in_headless_chromium(tmp_path) -> None:
         shot = tmp_path / "report.png"
         page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 20_000
-    assert problems == []
-    assert requested == [path.as_uri()]
+    assert opened.problems == []
+    assert opened.requested == [path.as_uri()]
 
 
 def test_a_stream_without_events_still_renders() -> None:
