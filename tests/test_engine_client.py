@@ -1,10 +1,11 @@
-"""The engine's HTTP client: deadlines, byte caps, transport errors, budgets and redaction."""
+"""The engine's HTTP client: deadlines, byte caps, transport errors, budgets, 429 retries and redaction."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 
 import pytest
 from starlette.applications import Starlette
@@ -12,7 +13,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from conformance.engine.client import Budget, BudgetExhausted, ClientConfig, TargetClient
+from conformance.engine import client as client_module
+from conformance.engine.client import (
+    MAX_RETRY_WAIT,
+    RATE_LIMIT_RETRIES,
+    Budget,
+    BudgetExhausted,
+    ClientConfig,
+    RateLimited,
+    TargetClient,
+    retry_rate_limited,
+)
 from conformance.exchange import REDACTED
 from conformance.server.background import free_port, running_server
 
@@ -91,3 +102,42 @@ def test_openai_beta_is_sent_and_can_be_overridden() -> None:
     assert ClientConfig(base_url="http://x/v1").default_headers()["OpenAI-Beta"] == "assistants=v2"
     overridden = ClientConfig(base_url="http://x/v1", headers={"openai-beta": "assistants=v1"}).default_headers()
     assert [value for name, value in overridden.items() if name.lower() == "openai-beta"] == ["assistants=v1"]
+
+
+@dataclass
+class Answer:
+    status: int | None
+    response_headers: dict[str, str]
+
+
+def test_a_429_is_retried_after_the_wait_it_asks_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr(client_module.time, "sleep", waits.append)
+    answers = iter([Answer(429, {"Retry-After": "2"}), Answer(429, {"retry-after-ms": "1500"}),
+                    Answer(429, {"Retry-After": "soon"}), Answer(200, {})])
+    assert retry_rate_limited(lambda: next(answers), "GET x").status == 200
+    assert waits == [2.0, 1.5, 4.0]  # the last one unreadable: the backoff's third step
+
+
+def test_a_target_that_stays_rate_limited_abandons_the_work_after_the_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr(client_module.time, "sleep", waits.append)
+    sent: list[Answer] = []
+
+    def send() -> Answer:
+        sent.append(Answer(429, {"Retry-After": "3600"}))
+        return sent[-1]
+
+    with pytest.raises(RateLimited, match="GET x: still 429"):
+        retry_rate_limited(send, "GET x")
+    assert len(sent) == 1 + RATE_LIMIT_RETRIES and waits == [MAX_RETRY_WAIT] * RATE_LIMIT_RETRIES
+
+
+def test_the_auth_probe_keeps_its_wrong_key_in_the_evidence_and_never_the_real_one(base_url: str) -> None:
+    with client(base_url) as target:
+        wrong = target.post("tells", {}, public_headers={"Authorization": "Bearer sk-wrong"}).exchange
+        leaked = target.post("tells", {}, public_headers={"Authorization": f"Bearer {SECRET}"}).exchange
+        missing = target.post("tells", {}, omit_headers=("Authorization",)).exchange
+    assert wrong.request_headers["authorization"] == "Bearer sk-wrong"
+    assert leaked.request_headers["authorization"] == f"Bearer {REDACTED}"  # the real key is scrubbed anyway
+    assert "authorization" not in {name.lower() for name in missing.request_headers}

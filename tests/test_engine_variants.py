@@ -12,13 +12,14 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from broken.variants import BROKEN, CONFORMANT, Variant, fails_with_temperature, reference, rewrite
+from broken.variants import BROKEN, CONFORMANT, KEY, Variant, fails_with_temperature, reference, rewrite
 from conformance import catalogue
 from conformance.engine import scenarios
 from conformance.engine.checks import covered_requirements
-from conformance.engine.runner import Generation, Property
+from conformance.engine.runner import Generation, Profile, Property
 from conformance.results import Verdict
 from engine_support import certify, exercised, first_failure, verdicts
+from reports.reproduce import KEY_VARIABLE, reproducer
 
 
 @pytest.mark.parametrize("variant", BROKEN, ids=lambda variant: variant.name)
@@ -92,3 +93,18 @@ def test_auth_is_not_probed_without_a_key() -> None:
     assert "AUTH-001" not in exercised(result)
     assert verdicts(result, Verdict.FAIL) == set()
 
+
+
+def test_the_auth_probes_reproducers_send_the_wrong_key_or_none_never_the_real_one() -> None:
+    variant = next(v for v in BROKEN if v.name == "auth-not-enforced")
+    result = certify(variant.build(), key=variant.suite_key, profile=Profile("probes", "the probes only", {}, 0.0))
+    [auth] = [item for item in result.results if item.requirement.id == "AUTH-001"]
+    assert auth.verdict is Verdict.FAIL
+    reproducers = {failure.finding.message: reproducer(failure, result.base_url) for failure in auth.failures}
+    [wrong_key] = [r for message, r in reproducers.items() if "a wrong bearer key" in message]
+    [no_key] = [r for message, r in reproducers.items() if "no Authorization header" in message]
+    assert f"-h 'authorization: bearer {scenarios.WRONG_KEY}'" in wrong_key.curl.lower()
+    assert f"'Bearer {scenarios.WRONG_KEY}'" in wrong_key.python
+    assert "authorization" not in (no_key.curl + no_key.python).lower()
+    for script in (wrong_key.curl, wrong_key.python, no_key.curl, no_key.python):
+        assert KEY_VARIABLE not in script and KEY not in script

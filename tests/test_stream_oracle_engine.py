@@ -10,7 +10,7 @@ import pytest
 
 from broken_streams.variants import BROKEN, CONFORMANT, Variant
 from conformance.cli import build_parser
-from conformance.engine.runner import PROPERTIES, Profile
+from conformance.engine.runner import PROFILES, PROPERTIES, Profile
 from conformance.run_command import _stream_checker
 from conformance.results import SuiteResult, Verdict
 from conformance.streaming.capture import StreamLimits
@@ -37,6 +37,18 @@ def test_reference_streams_pass_every_streaming_requirement() -> None:
     assert result.internal_errors == [] and verdicts(result, Verdict.FAIL) == set()
     assert STREAMING <= verdicts(result, Verdict.PASS)
     assert result.exit_code(strict=True) == 0
+
+
+def test_every_profile_streams_tool_output_continuations() -> None:
+    assert all(profile.examples["tool-round-trip-stream"] >= 1 for profile in PROFILES.values())
+    tool_round_trip = tuple(prop for prop in PROPERTIES if prop.name == "tool-round-trip-stream")
+    profile = Profile("streams", "tool-round-trip-stream only", {"tool-round-trip-stream": 2}, shrink_time=0.0)
+    result = certify(variant("reference").build(), properties=tool_round_trip, profile=profile,
+                     stream_checker=StreamingChecker(LIMITS))
+    assert result.internal_errors == [] and verdicts(result, Verdict.FAIL) == set()
+    exercised = {item.requirement.id: item.exercised for item in result.results}
+    assert exercised["LIFE-004"] >= 2  # each example paused and its continuation was streamed
+    assert exercised["SSE-005"] >= 2 * exercised["REQ-001"]  # the first stream and at least one continuation
 
 
 def test_unknown_event_names_only_warn() -> None:

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from starlette.responses import JSONResponse
 
-from broken.variants import KEY
+from broken.variants import CREATE, KEY, reference
 from broken_streams.middleware import Stream
 from broken_streams.variants import BROKEN, CONFORMANT, Variant, drop_done, streams
 from conformance import catalogue
-from conformance.engine.client import ClientConfig, RateLimited, TargetClient
+from conformance.engine.client import RATE_LIMIT_RETRIES, ClientConfig, RateLimited, TargetClient
 from conformance.engine.recorder import Outcome, Recorder
 from conformance.engine.scenarios import Target
 from conformance.engine.setup import Assistant, create_assistants
@@ -28,6 +28,7 @@ from conformance.streaming.checker import StreamingChecker
 
 LIMITS = StreamLimits(first_byte=3.0, idle=1.0, total=3.0, max_bytes=1_000_000, after_done=0.5)
 USER_TEXT = "hello there my good friend"  # the fake model's reply comes in several deltas
+RATE_LIMITED = {"error": {"message": "slow down", "type": "rate_limit", "param": None, "code": None}}
 
 
 def plain(assistants: tuple[Assistant, ...]) -> dict[str, Any]:
@@ -100,10 +101,9 @@ def test_evidence_never_holds_the_key() -> None:
     assert record.exchange.request_headers["authorization"] == "<redacted>"
 
 
-def test_a_rate_limited_stream_is_abandoned_not_judged() -> None:
+def test_a_rate_limited_stream_is_retried_then_abandoned_not_judged() -> None:
     async def too_many(scope: Any, receive: Any, send: Any) -> None:
-        await JSONResponse({"error": {"message": "slow down", "type": "rate_limit", "param": None, "code": None}},
-                           status_code=429)(scope, receive, send)
+        await JSONResponse(RATE_LIMITED, status_code=429, headers={"Retry-After-Ms": "10"})(scope, receive, send)
 
     with running_server(too_many) as base, TargetClient(ClientConfig(base_url=base, api_key=KEY)) as client:
         target = Target(client=client, assistants=(), poll_timeout=1)
@@ -111,3 +111,23 @@ def test_a_rate_limited_stream_is_abandoned_not_judged() -> None:
         with pytest.raises(RateLimited):
             StreamingChecker(LIMITS)(target, {"assistant_id": "asst_1", "stream": True}, recorder)
         assert recorder.outcome.failures == [] and not recorder.outcome.exercised
+        assert client.budget.sent == 1 + RATE_LIMIT_RETRIES
+
+
+def test_a_stream_answered_after_a_429_is_judged() -> None:
+    server = reference()
+    refused: list[str] = []
+
+    async def refuse_the_first_create(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == CREATE and not refused:
+            refused.append(scope["path"])
+            await JSONResponse(RATE_LIMITED, status_code=429, headers={"Retry-After": "0"})(scope, receive, send)
+        else:
+            await server(scope, receive, send)
+
+    with running_server(refuse_the_first_create) as base, TargetClient(ClientConfig(base_url=base, api_key=KEY)) as client:
+        target = Target(client=client, assistants=tuple(create_assistants(client, "gpt-4o")), poll_timeout=10)
+        body = plain(target.assistants)
+        recorder = Recorder(body)
+        StreamingChecker(LIMITS)(target, body, recorder)
+    assert refused and recorder.outcome.failures == [] and recorder.outcome.exercised["SSE-005"] == 1

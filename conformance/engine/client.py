@@ -10,8 +10,9 @@ exception, so checks can attribute it.
 Budgets are shared by every thread of a run: ``Budget.take()`` before each request raises
 ``BudgetExhausted`` once ``max_requests`` or the deadline is reached, or the run was stopped.
 Setup and teardown pass ``budgeted=False``: cleaning up must not depend on the budget.
-A 429 is not a verdict: it is retried a few times (honouring Retry-After), then the work item is
-abandoned (``RateLimited``) and the result marked partial.
+A 429 is not a verdict: every request, streamed or not, is retried a few times (honouring
+Retry-After, see ``retry_rate_limited``), then the work item is abandoned (``RateLimited``) and
+the result marked partial.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
 from conformance.exchange import BODY_LIMIT, REDACTED, Exchange, StreamEvent, redact_headers
-from conformance.streaming.capture import StreamLimits, capture_stream
+from conformance.streaming.capture import CapturedStream, StreamLimits, capture_stream
 
 DEFAULT_REQUEST_TIMEOUT = 30.0
 DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
@@ -115,6 +117,10 @@ class Reply:
         return self.exchange.transport_error
 
     @property
+    def response_headers(self) -> dict[str, str]:
+        return self.exchange.response_headers
+
+    @property
     def content_type(self) -> str:
         return header(self.exchange.response_headers, "content-type") or ""
 
@@ -141,12 +147,43 @@ class Reply:
         return f"status {self.status}"
 
 
-def header(headers: dict[str, str], name: str) -> str | None:
+def header(headers: Mapping[str, str], name: str) -> str | None:
     name = name.lower()
     for key, value in headers.items():
         if key.lower() == name:
             return value
     return None
+
+
+class Answered(Protocol):
+    """What the 429 retry looks at: a ``Reply`` or a ``CapturedStream``."""
+
+    @property
+    def status(self) -> int | None: ...
+
+    @property
+    def response_headers(self) -> Mapping[str, str] | None: ...
+
+
+AnswerT = TypeVar("AnswerT", bound=Answered)
+
+
+def retry_rate_limited(send: Callable[[], AnswerT], what: str) -> AnswerT:
+    """``send()``, and again while it is answered 429: at most ``RATE_LIMIT_RETRIES`` times more,
+    each after the wait Retry-After-ms or Retry-After asks for (capped at ``MAX_RETRY_WAIT``),
+    else after 1, 2, 4... seconds. Raises ``RateLimited`` if the last answer is still 429.
+
+    Each call of ``send`` is one request: it takes its own share of the budget.
+    """
+    retries = 0
+    while True:
+        answer = send()
+        if answer.status != 429:
+            return answer
+        if retries == RATE_LIMIT_RETRIES:
+            raise RateLimited(f"{what}: still 429 after {RATE_LIMIT_RETRIES} retries")
+        time.sleep(_retry_wait(answer.response_headers or {}, retries))
+        retries += 1
 
 
 class TargetClient:
@@ -194,63 +231,73 @@ class TargetClient:
         raw_body: bytes | str | None = None,
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        public_headers: dict[str, str] | None = None,
         omit_headers: tuple[str, ...] = (),
         budgeted: bool = True,
     ) -> Reply:
         """Send one request; 429s are retried (bounded), then ``RateLimited`` is raised.
 
         ``body`` is a JSON value; ``raw_body`` sends bytes as they are (still labelled
-        application/json: the point of a raw body is a malformed one). ``omit_headers`` removes
-        default headers (e.g. Authorization for the auth probe).
+        application/json: the point of a raw body is a malformed one). ``public_headers`` are
+        sent like ``headers``, but their values are known not to be secrets (e.g. the auth
+        probe's wrong key) and stay in the evidence as sent, so that a reproducer resends them.
+        ``omit_headers`` removes default headers (e.g. Authorization for the auth probe).
         """
-        request = self._build(method, path, body, raw_body, params, headers, omit_headers)
+        request = self._build(method, path, body, raw_body, params, {**(headers or {}), **(public_headers or {})},
+                              omit_headers)
         evidence_body = body if body is not NO_BODY else _raw_evidence(raw_body)
-        retries = 0
-        while True:
+        disclosed = tuple(public_headers or ())
+
+        def send() -> Reply:
             self._take(budgeted)
-            reply = self._send(request, evidence_body)
-            if reply.status != 429:
-                return reply
-            if retries == RATE_LIMIT_RETRIES:
-                raise RateLimited(f"{method} {path}: still 429 after {RATE_LIMIT_RETRIES} retries")
-            time.sleep(_retry_wait(reply, retries))
-            retries += 1
+            return self._send(request, evidence_body, disclosed)
 
-    @property
-    def http(self) -> httpx.Client:
-        """The underlying httpx client (for stream captures, which read responses themselves)."""
-        return self._http
+        return retry_rate_limited(send, f"{method} {path}")
 
-    def stream_request(self, method: str, path: str, body: Any, *, budgeted: bool = True) -> httpx.Request:
-        """Count one request against the budget and build it with ``Accept: text/event-stream``.
+    def stream(self, method: str, path: str, body: Any, limits: StreamLimits | None = None, *,
+               budgeted: bool = True) -> CapturedStream:
+        """Send a request with ``Accept: text/event-stream`` and capture the answer under ``limits``
+        (default: the request deadline and the byte cap); 429s are retried as by ``request``."""
+        if limits is None:
+            timeout = self.config.request_timeout
+            limits = StreamLimits(first_byte=timeout, idle=timeout, total=timeout,
+                                  max_bytes=self.config.max_response_bytes)
+        request = self._build(method, path, body, None, None, {"Accept": EVENT_STREAM}, ())
 
-        For ``conformance.streaming.capture.capture_stream(client.http, request, ...)``, which
-        applies its own deadlines and byte cap while reading.
-        """
-        self._take(budgeted)
-        return self._build(method, path, body, None, None, {"Accept": EVENT_STREAM}, ())
+        def send() -> CapturedStream:
+            self._take(budgeted)
+            return capture_stream(self._http, request, limits, secret_headers=self.config.secret_headers)
+
+        return retry_rate_limited(send, f"{method} {path}")
 
     def capture(self, method: str, path: str, body: Any, *, budgeted: bool = True) -> Reply:
-        """Send a streaming request and read the answer to its end, within the request deadline
-        and the byte cap; an event stream's events are in ``reply.exchange.events``."""
-        request = self.stream_request(method, path, body, budgeted=budgeted)
-        timeout = self.config.request_timeout
-        limits = StreamLimits(first_byte=timeout, idle=timeout, total=timeout, max_bytes=self.config.max_response_bytes)
-        captured = capture_stream(self._http, request, limits, secret_headers=self.config.secret_headers)
+        """``stream`` under the default limits, as a reply: the whole body (up to the cap) as
+        content, and an event stream's events in ``reply.exchange.events``."""
+        captured = self.stream(method, path, body, budgeted=budgeted)
+        return Reply(exchange=self.stream_evidence(captured), content=captured.body)
+
+    def stream_evidence(self, captured: CapturedStream) -> Exchange:
+        """The capture's exchange with every configured secret scrubbed (headers, body, events, error)."""
         exchange = captured.to_exchange()
-        exchange.request_headers = self.scrub_headers(exchange.request_headers)
-        exchange.response_body = self.scrub(exchange.response_body)
-        if exchange.events is not None:
-            exchange.events = [StreamEvent(e.event, self.scrub(e.data), e.at) for e in exchange.events]
-        return Reply(exchange=exchange, content=captured.body)
+        return replace(
+            exchange,
+            request_headers=self.scrub_headers(exchange.request_headers),
+            response_headers=self.scrub_headers(exchange.response_headers),
+            response_body=self.scrub(exchange.response_body),
+            events=None if exchange.events is None else [
+                StreamEvent(event.event, self.scrub(event.data), event.at) for event in exchange.events],
+            transport_error=self.scrub(exchange.transport_error) if exchange.transport_error else None,
+        )
 
     def _evidence(self, request: httpx.Request, body: Any, response: httpx.Response | None = None,
-                 content: bytes = b"", elapsed: float = 0.0, transport_error: str | None = None) -> Exchange:
-        """A redacted Exchange for a request and its (possibly partial) response."""
+                  content: bytes = b"", elapsed: float = 0.0, transport_error: str | None = None,
+                  disclosed: Collection[str] = ()) -> Exchange:
+        """A redacted Exchange for a request and its (possibly partial) response; the request
+        headers named in ``disclosed`` keep their values (see ``request``)."""
         return Exchange(
             method=request.method,
             url=str(request.url),
-            request_headers=self.scrub_headers(dict(request.headers)),
+            request_headers=self.scrub_headers(dict(request.headers), disclosed),
             request_body=body,
             status=response.status_code if response is not None else None,
             response_headers=self.scrub_headers(dict(response.headers)) if response is not None else {},
@@ -265,9 +312,13 @@ class TargetClient:
             text = text.replace(secret, REDACTED)
         return text
 
-    def scrub_headers(self, headers: dict[str, str]) -> dict[str, str]:
+    def scrub_headers(self, headers: dict[str, str], disclosed: Collection[str] = ()) -> dict[str, str]:
+        """Secret headers' values redacted, but those named in ``disclosed`` (known not to be
+        secrets); configured secret values scrubbed from every value all the same."""
+        kept = {name.lower() for name in disclosed}
         redacted = redact_headers(headers, self.config.secret_headers)
-        return {name: self.scrub(value) for name, value in redacted.items()}
+        return {name: self.scrub(headers[name] if name.lower() in kept else value)
+                for name, value in redacted.items()}
 
     # --- internals -----------------------------------------------------------------------
 
@@ -294,7 +345,7 @@ class TargetClient:
             request.headers.pop(name, None)
         return request
 
-    def _send(self, request: httpx.Request, evidence_body: Any) -> Reply:
+    def _send(self, request: httpx.Request, evidence_body: Any, disclosed: Collection[str]) -> Reply:
         started = time.monotonic()
         deadline = started + self.config.request_timeout
         response: httpx.Response | None = None
@@ -321,7 +372,8 @@ class TargetClient:
         except httpx.TransportError as exc:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         content = b"".join(chunks)
-        exchange = self._evidence(request, evidence_body, response, content, time.monotonic() - started, error)
+        exchange = self._evidence(request, evidence_body, response, content, time.monotonic() - started, error,
+                                  disclosed)
         return Reply(exchange=exchange, content=content if error is None else b"")
 
 
@@ -333,8 +385,7 @@ def _raw_evidence(raw_body: bytes | str | None) -> Any:
     return raw_body
 
 
-def _retry_wait(reply: Reply, attempt: int) -> float:
-    headers = reply.exchange.response_headers
+def _retry_wait(headers: Mapping[str, str], attempt: int) -> float:
     for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
         value = header(headers, name)
         if value:

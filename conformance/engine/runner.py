@@ -59,18 +59,19 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {
     profile.name: profile for profile in (
-        Profile("quick", "smoke test, about 60 requests", {
+        Profile("quick", "smoke test, about 80 requests", {
             "accept": 4, "echo": 3, "reject-schema": 4, "reject-metadata": 2, "reject-prose": 2, "reject-raw": 1,
-            "reject-stream": 2, "accept-stream": 2, "follow": 1, "tool-round-trip": 1, "incomplete": 1, "cancel": 1,
+            "reject-stream": 2, "accept-stream": 2, "tool-round-trip-stream": 1, "follow": 1, "tool-round-trip": 1,
+            "incomplete": 1, "cancel": 1,
         }, shrink_time=10.0),
         Profile("standard", "the certification run: every requirement exercised, every rule many times", {
             "accept": 150, "echo": 100, "reject-schema": 150, "reject-metadata": 40, "reject-prose": 40,
-            "reject-raw": 20, "reject-stream": 50, "accept-stream": 40,
+            "reject-raw": 20, "reject-stream": 50, "accept-stream": 40, "tool-round-trip-stream": 4,
             "follow": 12, "tool-round-trip": 6, "incomplete": 4, "cancel": 6,
         }, shrink_time=30.0),
         Profile("deep", "fuzzing: ten times standard", {
             "accept": 1500, "echo": 1000, "reject-schema": 1500, "reject-metadata": 400, "reject-prose": 400,
-            "reject-raw": 200, "reject-stream": 500, "accept-stream": 400,
+            "reject-raw": 200, "reject-stream": 500, "accept-stream": 400, "tool-round-trip-stream": 20,
             "follow": 60, "tool-round-trip": 20, "incomplete": 15, "cancel": 20,
         }, shrink_time=180.0),
     )
@@ -118,24 +119,14 @@ def _not_streamed(bodies: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrateg
     return bodies.filter(lambda body: body.get("stream") is not True)
 
 
-def _valid(stream: bool) -> Callable[[Generation], st.SearchStrategy[Any]]:
+def _valid(strategy: str, *, stream: bool = False) -> Callable[[Generation], st.SearchStrategy[Any]]:
+    """Valid bodies from ``strategies.<strategy>``: with ``stream`` all ``stream: true``, else none."""
     def build(generation: Generation) -> st.SearchStrategy[Any]:
+        bodies = getattr(_strategies(), strategy)
         if stream:
-            return _strategies().create_thread_and_run_requests(stream=True, **generation.keywords())
-        return _not_streamed(_strategies().create_thread_and_run_requests(**generation.keywords()))
+            return bodies(stream=True, **generation.keywords())
+        return _not_streamed(bodies(**generation.keywords()))
     return build
-
-
-def _overriding(generation: Generation) -> st.SearchStrategy[Any]:
-    return _not_streamed(_strategies().requests_with_overrides(**generation.keywords()))
-
-
-def _forcing_requires_action(generation: Generation) -> st.SearchStrategy[Any]:
-    return _not_streamed(_strategies().requests_forcing_requires_action(**generation.keywords()))
-
-
-def _ending_incomplete(generation: Generation) -> st.SearchStrategy[Any]:
-    return _not_streamed(_strategies().requests_ending_incomplete(**generation.keywords()))
 
 
 def _invalid(requirement_id: str | None = None, *,
@@ -158,19 +149,24 @@ def _streamed(target: Target, body: dict[str, Any], recorder: Recorder) -> None:
 
 # Cheapest first: a requirement found by several properties is shrunk with the first of them.
 PROPERTIES: tuple[Property, ...] = (
-    Property("accept", _valid(stream=False), scenarios.accept),
-    Property("echo", _overriding, scenarios.accept),
+    Property("accept", _valid("create_thread_and_run_requests"), scenarios.accept),
+    Property("echo", _valid("requests_with_overrides"), scenarios.accept),
     # One rejection property per requirement, so that each is exercised whatever the draws.
     Property("reject-schema", _invalid("REQ-002"), scenarios.reject),
     Property("reject-metadata", _invalid("REQ-003"), scenarios.reject),
     Property("reject-prose", _invalid("REQ-004"), scenarios.reject),
     Property("reject-raw", _invalid("REQ-005"), scenarios.reject),
     Property("reject-stream", _invalid(stream=True), scenarios.reject_streaming),
-    Property("accept-stream", _valid(stream=True), _streamed, needs_stream_checker=True, long_running=True),
-    Property("follow", _valid(stream=False), scenarios.follow, long_running=True),
-    Property("tool-round-trip", _forcing_requires_action, scenarios.follow, long_running=True),
-    Property("incomplete", _ending_incomplete, scenarios.follow, long_running=True),
-    Property("cancel", _valid(stream=False), scenarios.cancel, long_running=True),
+    Property("accept-stream", _valid("create_thread_and_run_requests", stream=True), _streamed,
+             needs_stream_checker=True, long_running=True),
+    # accept-stream forces a tool call only now and then: this one always does, so that every
+    # profile streams submit_tool_outputs continuations.
+    Property("tool-round-trip-stream", _valid("requests_forcing_requires_action", stream=True), _streamed,
+             needs_stream_checker=True, long_running=True),
+    Property("follow", _valid("create_thread_and_run_requests"), scenarios.follow, long_running=True),
+    Property("tool-round-trip", _valid("requests_forcing_requires_action"), scenarios.follow, long_running=True),
+    Property("incomplete", _valid("requests_ending_incomplete"), scenarios.follow, long_running=True),
+    Property("cancel", _valid("create_thread_and_run_requests"), scenarios.cancel, long_running=True),
 )
 PROBES: tuple[tuple[str, Callable[[Target, Recorder], None]], ...] = (
     ("unknown-assistant", scenarios.probe_unknown_assistant),

@@ -273,13 +273,16 @@ def post_invalid(client: TargetClient, invalid: InvalidExample) -> Reply:
 
 def probe_auth(target: Target, recorder: Recorder) -> None:
     """AUTH-001: without credentials, and with a wrong key, a request is refused with 401 (only
-    when the suite was given a key: a target without one may well be open)."""
+    when the suite was given a key: a target without one may well be open).
+
+    The wrong key is no secret: its evidence keeps it, so that a reproducer sends it, not the real key.
+    """
     if not target.api_key_configured:
         return
     body = {"assistant_id": target.assistants[0].id}
     for credentials, options in (
         ("no Authorization header", {"omit_headers": ("Authorization",)}),
-        ("a wrong bearer key", {"headers": {"Authorization": f"Bearer {WRONG_KEY}"}}),
+        ("a wrong bearer key", {"public_headers": {"Authorization": f"Bearer {WRONG_KEY}"}}),
     ):
         reply = target.client.post(CREATE_PATH, body, **options)
         recorder.apply(check_unauthorized, reply, credentials, exchange=reply.exchange)

@@ -6,7 +6,8 @@ When the run paused in requires_action, submit an output for every call with ``s
 and judge that continuation the same way (it is a stream of the same run, so it starts with
 neither thread.created nor thread.run.created), for at most ``MAX_TOOL_ROUNDS`` rounds.
 
-A 429 answer abandons the example (``RateLimited``: not judged), as the engine's client does.
+A 429 answer is retried as any request of the engine's client is (``TargetClient.stream``); if
+it stays 429, the example is abandoned (``RateLimited``: not judged).
 
 Attribution beyond the oracle's (see ``oracle``):
 - the status of a stream answer is judged by the engine's checks of that request: REQ-001 for
@@ -20,7 +21,7 @@ Attribution beyond the oracle's (see ``oracle``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from conformance.engine.checks.common import only_warnings
@@ -28,13 +29,13 @@ from conformance.engine.checks.lifecycle import check_submit_accepted
 from conformance.engine.checks.resources import check_run_retrievable, listed_items
 from conformance.engine.checks.run_object import check_run_reply
 from conformance.engine.checks.status import check_accepted
-from conformance.engine.client import RateLimited, Reply, TargetClient
+from conformance.engine.client import Reply, TargetClient
 from conformance.engine.lifecycle import REQUIRES_ACTION, pending_tool_calls, run_path, tool_outputs_for
 from conformance.engine.recorder import Recorder
 from conformance.engine.scenarios import CREATE_PATH, LIST_QUERY, MAX_TOOL_ROUNDS, Target, judge_error_body
-from conformance.exchange import Exchange, StreamEvent
+from conformance.exchange import Exchange
 from conformance.streaming import oracle
-from conformance.streaming.capture import CapturedStream, StreamLimits, capture_stream
+from conformance.streaming.capture import CapturedStream, StreamLimits
 from conformance.streaming.oracle import CREATE, StreamContext, StreamView
 
 
@@ -65,12 +66,8 @@ class StreamingChecker:
         """POST ``body`` to ``path`` as a stream and judge everything about it; the view of the
         stream, or None if there is no stream to go on from. ``submitted``: the tool call ids of
         a submit_tool_outputs request (None: a createThreadAndRun request)."""
-        client = target.client
-        request = client.stream_request("POST", path, body)
-        captured = capture_stream(client.http, request, self.limits, secret_headers=client.config.secret_headers)
-        if captured.status == 429:  # as the engine's client does after its retries: not judged
-            raise RateLimited(f"POST {path}: 429 (stream requests are not retried)")
-        exchange = evidence(client, captured)
+        captured = target.client.stream("POST", path, body, self.limits)
+        exchange = target.client.stream_evidence(captured)
         self._judge_status(captured, exchange, submitted, recorder)
         judgement = oracle.judge(captured, context)
         recorder.record(judgement.exercised, judgement.findings, exchange)
@@ -130,16 +127,3 @@ def compare_with_rest(client: TargetClient, view: StreamView, recorder: Recorder
         if items is not None:
             recorder.record(["SSE-011"], oracle.check_rest_objects(view, kind, items), reply.exchange)
 
-
-def evidence(client: TargetClient, captured: CapturedStream) -> Exchange:
-    """The capture's exchange with every configured secret scrubbed (headers, body, events)."""
-    exchange = captured.to_exchange()
-    return replace(
-        exchange,
-        request_headers=client.scrub_headers(exchange.request_headers),
-        response_headers=client.scrub_headers(exchange.response_headers),
-        response_body=client.scrub(exchange.response_body),
-        events=None if exchange.events is None else [
-            StreamEvent(event.event, client.scrub(event.data), event.at) for event in exchange.events],
-        transport_error=client.scrub(exchange.transport_error) if exchange.transport_error else None,
-    )

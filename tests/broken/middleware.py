@@ -8,6 +8,8 @@
   not an event stream (streams pass through untouched, as they come);
 - ``delay`` seconds are waited before each non-stream response is sent.
 Each ``Rewrite`` has a ``state`` dict for variants that remember (e.g. runs seen finished).
+
+``Middleware`` and the helpers on ASGI messages serve ``broken_streams.middleware`` too.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -38,19 +40,42 @@ class Answer:
     body: Any  # parsed JSON, or bytes
 
 
-class Rewrite:
-    def __init__(self, app: ASGIApp, *, on_request: Callable[[Call], None] | None = None,
-                 on_response: Callable[[Call, Answer], None] | None = None, delay: float = 0.0) -> None:
-        self.app = app
-        self.on_request = on_request
-        self.on_response = on_response
-        self.delay = delay
-        self.state: dict[str, Any] = {}
+def response_headers(start: Message) -> dict[str, str]:
+    """The headers of an ``http.response.start`` message, names in lower case."""
+    return {k.decode().lower(): v.decode() for k, v in start.get("headers", [])}
+
+
+def response_start(status: int, headers: dict[str, str]) -> Message:
+    return {"type": "http.response.start", "status": status,
+            "headers": [(k.encode(), v.encode()) for k, v in headers.items()]}
+
+
+@dataclass(eq=False)
+class Middleware:
+    """An ASGI wrapper of ``app``: ``http`` handles HTTP, anything else (lifespan) passes through.
+    ``state`` is shared by every request, for wrappers that remember."""
+
+    app: ASGIApp
+    state: dict[str, Any] = field(default_factory=dict, init=False)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "http":
+            await self.http(scope, receive, send)
+        else:
             await self.app(scope, receive, send)
-            return
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+@dataclass(eq=False)
+class Rewrite(Middleware):
+    _: KW_ONLY
+    on_request: Callable[[Call], None] | None = None
+    on_response: Callable[[Call, Answer], None] | None = None
+    delay: float = 0.0
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         raw = await _read_body(receive)
         call = Call(scope["method"], scope["path"], _parse(raw), self.state)
         if self.on_request is not None:
@@ -77,8 +102,7 @@ class Rewrite:
             nonlocal streaming
             if message["type"] == "http.response.start":
                 start.update(message)
-                headers = {k.decode().lower(): v.decode() for k, v in message.get("headers", [])}
-                streaming = headers.get("content-type", "").startswith("text/event-stream")
+                streaming = response_headers(message).get("content-type", "").startswith("text/event-stream")
                 if streaming:
                     await send(message)
                 return
@@ -92,17 +116,15 @@ class Rewrite:
         await self.app(scope, replay, capture)
 
     async def _send_answer(self, call: Call, start: dict[str, Any], body: bytes, send: Send) -> None:
-        headers = {k.decode().lower(): v.decode() for k, v in start.get("headers", [])}
         parsed = _parse(body)
-        answer = Answer(start["status"], headers, body if parsed is NOT_JSON else parsed)
+        answer = Answer(start["status"], response_headers(start), body if parsed is NOT_JSON else parsed)
         if self.on_response is not None:
             self.on_response(call, answer)
         encoded = answer.body if isinstance(answer.body, bytes) else json.dumps(answer.body).encode()
         answer.headers["content-length"] = str(len(encoded))
         if self.delay:
             await asyncio.sleep(self.delay)
-        await send({"type": "http.response.start", "status": answer.status,
-                    "headers": [(k.encode(), v.encode()) for k, v in answer.headers.items()]})
+        await send(response_start(answer.status, answer.headers))
         await send({"type": "http.response.body", "body": encoded})
 
 

@@ -30,6 +30,8 @@ _RUNS = re.compile(r"^/v1/threads/[^/]+/runs$")
 
 @dataclass(frozen=True)
 class Variant:
+    """A variant of the reference server, and what the suite must say about it."""
+
     name: str
     build: Callable[[], ASGIApp]
     fails: frozenset[str] = frozenset()  # exactly these requirements fail (empty: conformant)

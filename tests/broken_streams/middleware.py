@@ -1,6 +1,6 @@
 """An ASGI wrapper that rewrites the event streams of the reference server.
 
-``StreamRewrite(app, edit=..., encode=..., deliver=..., content_type=...)`` lets every response
+``StreamRewrite(app, edit=..., encode=..., deliver=...)`` lets every response
 that is not an event stream pass untouched. An event stream is read to its end (the reference
 server's streams are short and finite), parsed into ``SSE`` events, then:
 - ``edit(stream)`` may change ``stream.events`` (a list of ``SSE``), ``stream.content_type`` and
@@ -17,10 +17,12 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from broken.middleware import Middleware, response_headers, response_start
 
 HOLD = 10.0  # the longest a delivery keeps a connection open
 DONE_DATA = "[DONE]"
@@ -85,26 +87,20 @@ async def until_disconnect(receive: Receive, timeout: float) -> bool:
     return False
 
 
-class StreamRewrite:
-    def __init__(self, app: ASGIApp, *, edit: Callable[[Stream], None] | None = None,
-                 encode: Callable[[list[SSE]], bytes] = encode, deliver: Deliver = at_once) -> None:
-        self.app = app
-        self.edit = edit
-        self.encode = encode
-        self.deliver = deliver
-        self.state: dict[str, Any] = {}
+@dataclass(eq=False)
+class StreamRewrite(Middleware):
+    _: KW_ONLY
+    edit: Callable[[Stream], None] | None = None
+    encode: Callable[[list[SSE]], bytes] = encode
+    deliver: Deliver = at_once
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = {k.decode().lower(): v.decode() for k, v in message.get("headers", [])}
-                if headers.get("content-type", "").startswith("text/event-stream"):
+                if response_headers(message).get("content-type", "").startswith("text/event-stream"):
                     start.update(message)
                     return
             if start:
@@ -115,12 +111,11 @@ class StreamRewrite:
         await self.app(scope, receive, capture)
         if not start:
             return
-        headers = {k.decode().lower(): v.decode() for k, v in start.get("headers", [])}
+        headers = response_headers(start)
         stream = Stream(scope["path"], parse(b"".join(chunks)), headers["content-type"], self.state)
         if self.edit is not None:
             self.edit(stream)
         headers["content-type"] = stream.content_type
         headers.pop("content-length", None)
-        await send({"type": "http.response.start", "status": start["status"],
-                    "headers": [(k.encode(), v.encode()) for k, v in headers.items()]})
+        await send(response_start(start["status"], headers))
         await self.deliver(self.encode(stream.events), send, receive)

@@ -13,10 +13,11 @@ import copy
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Send
 
+from broken import variants
 from broken.middleware import Answer, Call, Rewrite
 from broken.variants import reference
 from broken_streams.middleware import HOLD, SSE, Deliver, Stream, StreamRewrite, at_once, encode, until_disconnect
@@ -30,14 +31,12 @@ _RUN_PATH = re.compile(r"^/v1/threads/[^/]+/runs/([^/]+)$")
 
 
 @dataclass(frozen=True)
-class Variant:
-    name: str
-    build: Callable[[], ASGIApp]
-    fails: frozenset[str] = frozenset()  # exactly these requirements fail (empty: conformant)
+class Variant(variants.Variant):
+    """A variant of the reference server (see ``broken.variants.Variant``) judged by the stream checker."""
+
     warns: frozenset[str] = frozenset()  # exactly these only warn
     timed: bool = False
     unjudged: frozenset[str] = frozenset()  # requirements a conformant variant leaves unjudged by design
-    note: str = field(default="", compare=False)
 
 
 def streams(edit: Callable[[Stream], None] | None = None, *, encoder: Callable[[list[SSE]], bytes] = encode,

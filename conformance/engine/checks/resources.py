@@ -45,10 +45,7 @@ def check_run_retrievable(run: dict[str, Any], reply: Reply) -> list[Finding]:
 
 def check_run_listed(run: dict[str, Any], reply: Reply) -> list[Finding]:
     """RUN-002: listRuns of the run's thread lists it."""
-    if reply.status != 200:
-        return [Finding("RUN-002", f"listing the thread's runs was answered {reply.describe()}",
-                        expected=200, observed=reply.status)]
-    body, findings = json_body_findings("RUN-002", reply, "the run list")
+    body, findings = _json_answer("RUN-002", reply, "listing the thread's runs", "the run list")
     if findings:
         return findings
     data = body.get("data") if isinstance(body, dict) else None
@@ -75,10 +72,7 @@ def check_distinct_ids(runs: list[tuple[str, str]]) -> list[Finding]:
 
 def check_thread(request: dict[str, Any], run: dict[str, Any], reply: Reply) -> list[Finding]:
     """RUN-003: the created thread is retrievable, a ThreadObject, with the request's thread metadata."""
-    if reply.status != 200:
-        return [Finding("RUN-003", f"GET of the run's thread was answered {reply.describe()}",
-                        expected=200, observed=reply.status)]
-    thread, findings = json_body_findings("RUN-003", reply, "the thread")
+    thread, findings = _json_answer("RUN-003", reply, "GET of the run's thread", "the thread")
     if findings:
         return findings
     problems = schema_problems("ThreadObject", thread)
@@ -108,16 +102,10 @@ def check_steps(run: dict[str, Any], reply: Reply, message_ids: set[str] | None)
     ``message_ids``: the thread's messages as listed (None if they could not be), to resolve
     the message of each message_creation step.
     """
-    if reply.status != 200:
-        return [Finding("LIFE-006", f"listing the run's steps was answered {reply.describe()}",
-                        expected=200, observed=reply.status)]
-    body, findings = json_body_findings("LIFE-006", reply, "the step list")
-    if findings:
+    findings, steps = _listing("LIFE-006", reply, "the run's steps", "ListRunStepsResponse", "the step list")
+    if steps is None:
         return findings
-    findings = list_findings("LIFE-006", "ListRunStepsResponse", body, "the step list")
-    if not only_warnings(findings):
-        return findings
-    for step in body["data"]:
+    for step in steps:
         where = f"step {step['id']!r}"
         for key in ("run_id", "thread_id", "assistant_id"):
             expected = run["id"] if key == "run_id" else run[key]
@@ -141,17 +129,12 @@ def check_steps(run: dict[str, Any], reply: Reply, message_ids: set[str] | None)
 def check_messages(run: dict[str, Any], reply: Reply, steps: list[dict[str, Any]] | None) -> list[Finding]:
     """LIFE-007: the thread's messages are valid; the run's own are the assistant's, and a completed
     run that called no tool wrote at least one."""
-    if reply.status != 200:
-        return [Finding("LIFE-007", f"listing the thread's messages was answered {reply.describe()}",
-                        expected=200, observed=reply.status)]
-    body, findings = json_body_findings("LIFE-007", reply, "the message list")
-    if findings:
+    findings, messages = _listing("LIFE-007", reply, "the thread's messages", "ListMessagesResponse",
+                                  "the message list")
+    if messages is None:
         return findings
-    findings = list_findings("LIFE-007", "ListMessagesResponse", body, "the message list")
-    if not only_warnings(findings):
-        return findings
-    written = [message for message in body["data"] if message["run_id"] == run["id"]]
-    for message in body["data"]:
+    written = [message for message in messages if message["run_id"] == run["id"]]
+    for message in messages:
         if message["thread_id"] != run["thread_id"]:
             findings.append(Finding("LIFE-007", f"message {message['id']!r} has another thread_id",
                                     expected=run["thread_id"], observed=message["thread_id"]))
@@ -165,6 +148,26 @@ def check_messages(run: dict[str, Any], reply: Reply, steps: list[dict[str, Any]
         findings.append(Finding("LIFE-007", "a completed run that called no tool wrote no message",
                                 expected="at least one assistant message", observed=[]))
     return findings
+
+
+def _listing(requirement_id: str, reply: Reply, listed: str, schema_name: str,
+             what: str) -> tuple[list[Finding], list[dict[str, Any]] | None]:
+    """The findings on a listing of ``listed`` (status, JSON, ``schema_name``), and its items when
+    they can be judged (None: the listing failed, the findings say why)."""
+    body, findings = _json_answer(requirement_id, reply, f"listing {listed}", what)
+    if findings:
+        return findings, None
+    findings = list_findings(requirement_id, schema_name, body, what)
+    return findings, body["data"] if only_warnings(findings) else None
+
+
+def _json_answer(requirement_id: str, reply: Reply, asked: str, what: str) -> tuple[Any, list[Finding]]:
+    """The JSON body of a 200 answer to ``asked`` (e.g. "GET of the run's thread"), or the findings
+    saying why there is none: another status, then as ``json_body_findings``."""
+    if reply.status != 200:
+        return None, [Finding(requirement_id, f"{asked} was answered {reply.describe()}",
+                              expected=200, observed=reply.status)]
+    return json_body_findings(requirement_id, reply, what)
 
 
 def check_input_messages(request: dict[str, Any], messages: list[dict[str, Any]]) -> list[Finding]:
