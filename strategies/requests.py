@@ -206,12 +206,16 @@ def tool_choices(draw: st.DrawFn, target: Target, tools: Any) -> Any:
 
 # --- resources -----------------------------------------------------------------------------
 
+def _code_interpreter_resources(target: Target) -> st.SearchStrategy[Any]:
+    """``tool_resources.code_interpreter``: the same shape on the run and on the thread."""
+    files = _ids(target, target.file_ids, MAX_CODE_INTERPRETER_FILES)
+    return optional(target, objects({"file_ids": optional(target, files, nullable=False)}), nullable=False)
+
+
 def run_tool_resources(target: Target) -> st.SearchStrategy[dict[str, Any]]:
     fields: dict[str, st.SearchStrategy[Any]] = {}
     if target.has("code_interpreter"):
-        files = _ids(target, target.file_ids, MAX_CODE_INTERPRETER_FILES)
-        code_interpreter = objects({"file_ids": optional(target, files, nullable=False)})
-        fields["code_interpreter"] = optional(target, code_interpreter, nullable=False)
+        fields["code_interpreter"] = _code_interpreter_resources(target)
     if target.has("file_search"):
         stores = _ids(target, target.vector_store_ids, MAX_VECTOR_STORES)
         file_search = objects({"vector_store_ids": optional(target, stores, nullable=False)})
@@ -219,11 +223,21 @@ def run_tool_resources(target: Target) -> st.SearchStrategy[dict[str, Any]]:
     return objects(fields)
 
 
+# Static chunking sits four optional levels deep and so is drawn rarely; its corners (smallest
+# and largest chunk, no overlap and the largest allowed) get a branch of their own.
+_CHUNKING_CORNERS = tuple((size, overlap) for size in (100, 4096) for overlap in (0, size // 2))
+
+
+def static_chunking() -> st.SearchStrategy[dict[str, Any]]:
+    return st.one_of(st.sampled_from(_CHUNKING_CORNERS), _chunk_sizes()).map(
+        lambda pair: {"type": "static", "static": {"max_chunk_size_tokens": pair[0], "chunk_overlap_tokens": pair[1]}}
+    )
+
+
 @st.composite
-def static_chunking(draw: st.DrawFn) -> dict[str, Any]:
+def _chunk_sizes(draw: st.DrawFn) -> tuple[int, int]:
     size = draw(bounded_integers(100, 4096))
-    overlap = draw(bounded_integers(0, size // 2))
-    return {"type": "static", "static": {"max_chunk_size_tokens": size, "chunk_overlap_tokens": overlap}}
+    return size, draw(bounded_integers(0, size // 2))
 
 
 def vector_store_helpers(target: Target) -> st.SearchStrategy[dict[str, Any]]:
@@ -240,9 +254,7 @@ def vector_store_helpers(target: Target) -> st.SearchStrategy[dict[str, Any]]:
 def thread_tool_resources(target: Target) -> st.SearchStrategy[dict[str, Any]]:
     fields: dict[str, st.SearchStrategy[Any]] = {}
     if target.has("code_interpreter"):
-        files = _ids(target, target.file_ids, MAX_CODE_INTERPRETER_FILES)
-        code_interpreter = objects({"file_ids": optional(target, files, nullable=False)})
-        fields["code_interpreter"] = optional(target, code_interpreter, nullable=False)
+        fields["code_interpreter"] = _code_interpreter_resources(target)
     if target.has("file_search"):
         # The schema's oneOf: exactly one of vector_store_ids and vector_stores.
         stores = _ids(target, target.vector_store_ids, MAX_VECTOR_STORES)
