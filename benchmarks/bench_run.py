@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -18,14 +19,19 @@ import time
 from pathlib import Path
 
 
-def measure(profile: str, concurrency: int, seed: int) -> tuple[float, int, str]:
-    """(wall seconds, requests sent, exit code) of one run."""
+def measure(profile: str, concurrency: int, seed: int, base_url: str | None = None,
+            api_key: str | None = None) -> tuple[float, int, str]:
+    """(wall seconds, requests sent, exit code) of one run; against ``base_url`` if given, else
+    the embedded reference server the command starts itself. The key goes through the
+    environment, never the command line."""
+    target = ["--base-url", base_url] if base_url else []
+    environment = {**os.environ, "OPENAI_API_KEY": api_key} if api_key else None
     with tempfile.TemporaryDirectory() as directory:
         start = time.perf_counter()
         completed = subprocess.run(
             [sys.executable, "-m", "conformance.cli", "run", "--profile", profile, "--seed", str(seed),
-             "--concurrency", str(concurrency), "--report-dir", directory, "--format", "json"],
-            capture_output=True, text=True, check=False,
+             "--concurrency", str(concurrency), "--report-dir", directory, "--format", "json", *target],
+            capture_output=True, text=True, check=False, env=environment,
         )
         elapsed = time.perf_counter() - start
         report = json.loads((Path(directory) / "report.json").read_text())
