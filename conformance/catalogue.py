@@ -96,15 +96,16 @@ CATALOGUE: tuple[Requirement, ...] = (
         "#/paths/~1threads~1{thread_id}~1runs~1{run_id}/get"),
     Requirement("RUN-003", _M, Area.RUN,
         "The created thread is retrievable: GET /threads/{thread_id} returns a ThreadObject whose "
-        "metadata equals the request's thread.metadata (or {} when absent or null).",
+        "metadata equals the request's thread.metadata (or {} when absent or null; null also stands "
+        "for no metadata, as Metadata is nullable).",
         "#/components/schemas/CreateThreadRequest"),
     Requirement("RUN-004", _M, Area.RUN,
         "model, instructions and tools given in the request override the assistant's and appear in "
         "the run; when absent or null the run carries the assistant's values.",
         _CTAR + "/properties/model"),
     Requirement("RUN-005", _M, Area.RUN,
-        "Run options are echoed or defaulted: metadata (request or {}), max_prompt_tokens and "
-        "max_completion_tokens (request or null), truncation_strategy (request or "
+        "Run options are echoed or defaulted: metadata (request or {}, or null for none: Metadata is "
+        "nullable), max_prompt_tokens and max_completion_tokens (request or null), truncation_strategy (request or "
         "{\"type\": \"auto\", \"last_messages\": null}), tool_choice (request or \"auto\"), "
         "parallel_tool_calls (request or true), response_format (request, else the assistant's, "
         "else \"auto\").",

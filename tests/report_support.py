@@ -266,6 +266,14 @@ def chromium_missing() -> str | None:
     return None
 
 
+def expect(locator: Any) -> Any:
+    """Playwright's retrying assertion: what a click reveals may appear only after an event
+    handler has run (the report opens a failure on ``hashchange``, which fires asynchronously)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
 @contextmanager
 def chromium_page() -> Iterator[Any]:
     """A Playwright page in the Debian chromium (no browser download, no network)."""

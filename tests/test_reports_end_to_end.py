@@ -24,7 +24,7 @@ from typing import Any
 import jsonschema
 import pytest
 from junitparser import Failure, JUnitXml
-from report_support import chromium_missing, opened_report
+from report_support import chromium_missing, expect, opened_report
 
 from broken import variants as rest_variants
 from broken_streams import variants as stream_variants
@@ -199,10 +199,12 @@ def test_the_html_report_works_in_headless_chromium(name: str, runs: Callable[[s
             curl = page.locator(f"{anchor}-curl")
             assert not curl.is_visible()
             page.click(f"{anchor} > summary")
-            assert curl.is_visible() and "Bearer $OPENAI_API_KEY" in curl.inner_text()
+            expect(curl).to_be_visible()
+            assert "Bearer $OPENAI_API_KEY" in curl.inner_text()
             if _is_stream(item["failures"][0]):
                 timeline = page.locator(f"{anchor} svg.picture")
-                assert timeline.is_visible() and "fault: #" in timeline.text_content()
+                expect(timeline).to_be_visible()
+                assert "fault: #" in timeline.text_content()
                 timelines += 1
         page.select_option("#filter-verdict", "fail")
         assert page.locator("tbody.req:visible").count() == len(run.fails)

@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 
 import pytest
-from report_support import chromium_missing, opened_report, sample_result
+from report_support import chromium_missing, expect, opened_report, sample_result
 
 from reports.html import render_html
 from reports.junit import render_junit
@@ -42,11 +42,12 @@ def test_report_works_in_headless_chromium(tmp_path) -> None:
         curl = page.locator("#failure-REQ-002-1-curl")
         assert not curl.is_visible()
         page.click("#failure-REQ-002-1 > summary")
-        assert curl.is_visible()
+        expect(curl).to_be_visible()
         assert "Authorization: Bearer $OPENAI_API_KEY" in curl.inner_text()
         page.click("#failure-SSE-009-1 > summary")
         timeline = page.locator("#failure-SSE-009-1 svg.picture")
-        assert timeline.is_visible() and "fault: #14 thread.run.completed" in timeline.text_content()
+        expect(timeline).to_be_visible()
+        assert "fault: #14 thread.run.completed" in timeline.text_content()
 
         page.select_option("#filter-verdict", "fail")
         assert page.locator("tbody.req:visible").count() == 5
@@ -63,7 +64,7 @@ def test_report_works_in_headless_chromium(tmp_path) -> None:
         page.select_option("#filter-area", "")
 
         page.click('a.matrix-cell[href="#req-RUN-002"]')  # the matrix links to the requirement, opened
-        assert page.locator("#failure-RUN-002-1-curl").is_visible()
+        expect(page.locator("#failure-RUN-002-1-curl")).to_be_visible()  # hashchange runs async
 
         shot = tmp_path / "report.png"
         page.screenshot(path=str(shot), full_page=True)

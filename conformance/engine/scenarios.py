@@ -7,6 +7,7 @@ repeated while shrinking, and be judged without knowing how it was scheduled.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -49,6 +50,7 @@ from conformance.engine.setup import Assistant
 CREATE_PATH = "threads/runs"
 MAX_TOOL_ROUNDS = 2  # submit_tool_outputs rounds followed per run; a model may keep calling tools
 LIST_QUERY = {"order": "asc", "limit": 100}
+MAX_LIST_PAGES = 20  # pages followed per listing: a server may cap a page below the limit asked
 WRONG_KEY = "sk-conformance-wrong-key-0000"
 UNKNOWN_ASSISTANT_ID = "asst_conformance_does_not_exist"  # fixed: a seed must replay the same requests
 
@@ -212,14 +214,14 @@ class Lifeline:
 def inspect_created(target: Target, body: dict[str, Any], run: dict[str, Any], recorder: Recorder) -> None:
     """The run as listed, its thread, its steps and the thread's messages."""
     client, thread_id = target.client, run["thread_id"]
-    listed = client.get(f"threads/{thread_id}/runs", LIST_QUERY)
+    listed = get_list(client, f"threads/{thread_id}/runs")
     recorder.apply(check_run_listed, run, listed, exchange=listed.exchange)
     judge_error_body(listed, recorder)
     thread = client.get(f"threads/{thread_id}")
     recorder.apply(check_thread, body, run, thread, exchange=thread.exchange)
     judge_error_body(thread, recorder)
-    steps_reply = client.get(lifecycle.run_path(thread_id, run["id"], "/steps"), LIST_QUERY)
-    messages_reply = client.get(f"threads/{thread_id}/messages", LIST_QUERY)
+    steps_reply = get_list(client, lifecycle.run_path(thread_id, run["id"], "/steps"))
+    messages_reply = get_list(client, f"threads/{thread_id}/messages")
     judge_error_body(steps_reply, recorder)
     judge_error_body(messages_reply, recorder)
     steps = listed_items(steps_reply, "ListRunStepsResponse")
@@ -230,6 +232,32 @@ def inspect_created(target: Target, body: dict[str, Any], run: dict[str, Any], r
                    exchange=steps_reply.exchange)
     if messages is not None:
         recorder.apply(check_input_messages, body, messages, exchange=messages_reply.exchange)
+
+
+def get_list(client: TargetClient, path: str) -> Reply:
+    """GET a list endpoint (oldest first) and follow ``has_more`` with ``after=last_id``: the
+    spec's limit is an upper bound, so a server may page below it.
+
+    One reply: the last page's exchange as evidence, with every page's items in its body; or
+    the first page that is not a 200 JSON list, which its checks then judge as it is.
+    """
+    reply = client.get(path, LIST_QUERY)
+    pages: list[dict[str, Any]] = []
+    while True:
+        page = reply.json_or_none() if reply.status == 200 and reply.media_type == "application/json" else None
+        if not (isinstance(page, dict) and isinstance(page.get("data"), list)):
+            return reply
+        pages.append(page)
+        if (page.get("has_more") is not True or not page["data"] or not isinstance(page.get("last_id"), str)
+                or len(pages) == MAX_LIST_PAGES):
+            break
+        reply = client.get(path, {**LIST_QUERY, "after": page["last_id"]})
+    if len(pages) == 1:
+        return reply
+    merged = {**pages[-1], "data": [item for page in pages for item in page["data"]]}
+    if "first_id" in pages[0]:
+        merged["first_id"] = pages[0]["first_id"]
+    return Reply(exchange=reply.exchange, content=json.dumps(merged).encode())
 
 
 # --- rejecting an invalid request ----------------------------------------------------------

@@ -15,6 +15,8 @@ Attribution beyond the oracle's (see ``oracle``):
   No status at all because of a deadline is SSE-010's (the oracle's), not also the request's;
 - SDK-001 is judged only on streams the server ended and the oracle passed (warnings allowed):
   a broken stream breaking the SDK is the broken rule's fault, not an SDK incompatibility;
+- a streamed run's data that fails its schema is SSE-003's; a valid one is judged by the
+  engine's semantic run checks too (RUN-007..010), as a run returned by any endpoint;
 - SSE-011 is judged only on a stream that ended properly (the run's ending event, then done):
   the run GET after it is RUN-001's if it is not a run, SSE-011's if it shows another status.
 """
@@ -27,12 +29,12 @@ from typing import Any
 from conformance.engine.checks.common import only_warnings
 from conformance.engine.checks.lifecycle import check_submit_accepted
 from conformance.engine.checks.resources import check_run_retrievable, listed_items
-from conformance.engine.checks.run_object import check_run_reply
+from conformance.engine.checks.run_object import check_run_reply, semantic_checks
 from conformance.engine.checks.status import check_accepted
 from conformance.engine.client import Reply, TargetClient
 from conformance.engine.lifecycle import REQUIRES_ACTION, pending_tool_calls, run_path, tool_outputs_for
 from conformance.engine.recorder import Recorder
-from conformance.engine.scenarios import CREATE_PATH, LIST_QUERY, MAX_TOOL_ROUNDS, Target, judge_error_body
+from conformance.engine.scenarios import CREATE_PATH, MAX_TOOL_ROUNDS, Target, get_list, judge_error_body
 from conformance.exchange import Exchange
 from conformance.streaming import oracle
 from conformance.streaming.capture import CapturedStream, StreamLimits
@@ -71,6 +73,9 @@ class StreamingChecker:
         self._judge_status(captured, exchange, submitted, recorder)
         judgement = oracle.judge(captured, context)
         recorder.record(judgement.exercised, judgement.findings, exchange)
+        for event in judgement.view.runs:  # a streamed run is a run: RUN-007..010 as for every other
+            for check, arguments in semantic_checks(event.data):
+                recorder.apply(check, *arguments, exchange=exchange)
         for requirement_id, trace in judgement.crashes:
             recorder.outcome.crashed.add(requirement_id)
             recorder.outcome.internal_errors.append(f"stream rule {requirement_id} crashed: {trace}")
@@ -121,7 +126,7 @@ def compare_with_rest(client: TargetClient, view: StreamView, recorder: Recorder
         ("message", f"threads/{run['thread_id']}/messages", "ListMessagesResponse"),
     )
     for kind, path, schema_name in listings:
-        reply = client.get(path, LIST_QUERY)
+        reply = get_list(client, path)
         judge_error_body(reply, recorder)
         items = listed_items(reply, schema_name)
         if items is not None:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import re
+import struct
+from urllib.parse import parse_qsl, urlencode
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from broken.middleware import Answer, Call, Rewrite
+from broken.middleware import Answer, Call, Middleware, Rewrite
 from conformance.server import ServerConfig, create_app
 
 KEY = "sk-conformance-test-key"  # the key every variant requires (unless it says otherwise)
@@ -258,6 +260,139 @@ def instructions_null(run: dict[str, Any]) -> None:
     run["instructions"] = None
 
 
+# --- conformant but unusual: what the spec allows and the reference server does not do ------
+
+def in_progress_on_create(call: Call, answer: Answer) -> None:
+    """The create answer shows the run already started (with step_delay 0 every later GET is
+    at least as far along, so the story stays coherent)."""
+    if creating(call) and answer.status == 200:
+        for run in runs(answer):
+            if run["status"] == "queued":
+                run.update(status="in_progress", started_at=run["created_at"])
+
+
+@dataclass(eq=False)
+class SettledOnCreate(Middleware):
+    """A synchronous server: createThreadAndRun (not streamed) answers with the run as it is once
+    settled (completed, requires_action...), read back from the app itself."""
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        status, headers, body = await _call(self.app, scope, await _body(receive))
+        run = json.loads(body) if status == 200 and headers.get("content-type", "").startswith(
+            "application/json") and scope["method"] == "POST" and scope["path"] == CREATE else None
+        if isinstance(run, dict) and run.get("object") == "thread.run":
+            get = {**scope, "method": "GET", "path": f"/v1/threads/{run['thread_id']}/runs/{run['id']}",
+                   "raw_path": b"", "query_string": b""}
+            status, headers, body = await _call(self.app, get, b"")
+        headers["content-length"] = str(len(body))
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(k.encode(), v.encode()) for k, v in headers.items()]})
+        await send({"type": "http.response.body", "body": body})
+
+
+async def _body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _call(app: ASGIApp, scope: Scope, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    """One whole request to ``app``: status, headers (lower-case names) and body."""
+    sent = False
+    start: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+        else:
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    headers = {k.decode().lower(): v.decode() for k, v in start.get("headers", [])}
+    return start["status"], headers, b"".join(chunks)
+
+
+@dataclass(eq=False)
+class PagesOf(Middleware):
+    """Every list page holds at most ``size`` items, whatever limit was asked (has_more says more)."""
+
+    size: int = 2
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = dict(parse_qsl(scope.get("query_string", b"").decode()))
+        if "limit" in query:
+            query["limit"] = str(min(int(query["limit"]), self.size))
+            scope = {**scope, "query_string": urlencode(query).encode()}
+        await self.app(scope, receive, send)
+
+
+def float32(value: Any) -> Any:
+    return struct.unpack("f", struct.pack("f", value))[0] if isinstance(value, float) else value
+
+
+def sampling_as_float32(run: dict[str, Any]) -> None:
+    """temperature and top_p stored as 32-bit floats: 0.7 comes back as 0.699999988079071."""
+    for key in ("temperature", "top_p"):
+        run[key] = float32(run.get(key))
+
+
+def metadata_null_when_empty(call: Call, answer: Answer) -> None:
+    """No metadata is shown as null (Metadata is nullable) in runs and threads."""
+    body = answer.body
+    documents = list(runs(answer)) + ([body] if isinstance(body, dict) and body.get("object") == "thread" else [])
+    for document in documents:
+        if document.get("metadata") == {}:
+            document["metadata"] = None
+
+
+def empty_list_ids_null(call: Call, answer: Answer) -> None:
+    """An empty list has null first_id/last_id (as the real API sends; the spec says string)."""
+    body = answer.body
+    if isinstance(body, dict) and body.get("object") == "list" and body.get("data") == []:
+        body["first_id"] = body["last_id"] = None
+
+
+def tool_defaults_filled(run: dict[str, Any]) -> None:
+    """Tools echoed with server-filled defaults (analysis RUN-008)."""
+    for tool in run["tools"]:
+        if tool["type"] == "function":
+            tool["function"].setdefault("parameters", {})
+            tool["function"].setdefault("description", "")
+            if tool["function"].get("strict") is None:
+                tool["function"]["strict"] = False
+        elif tool["type"] == "file_search":
+            options = tool.setdefault("file_search", {})
+            options.setdefault("max_num_results", 20)
+            ranking = options.setdefault("ranking_options", {})
+            ranking.setdefault("ranker", "default_2024_08_21")
+            ranking.setdefault("score_threshold", 0.0)
+
+
+def example_shaped(call: Call, answer: Answer) -> None:
+    """What the spec's own examples show: usage while requires_action, metadata pairs in another
+    order, steps and messages with their own created_at, an extra response header."""
+    answer.headers["x-request-id"] = "req_123"
+    for run in runs(answer):
+        if run["status"] == "requires_action" and run["usage"] is None:
+            run["usage"] = {"prompt_tokens": 3, "completion_tokens": 0, "total_tokens": 3}
+        if isinstance(run["metadata"], dict):
+            run["metadata"] = dict(reversed(list(run["metadata"].items())))
+    if (_STEPS.match(call.path) or _MESSAGES.match(call.path)) and isinstance(answer.body, dict):
+        for item in answer.body.get("data", []):
+            item["created_at"] += 1
+
+
 BROKEN: tuple[Variant, ...] = (
     Variant("wrong-object", rewrite(on_response=each_run(lambda run: run.update(object="run"))),
             frozenset({"RUN-001"})),
@@ -304,4 +439,13 @@ CONFORMANT: tuple[Variant, ...] = (
     Variant("slow-responses", rewrite(delay=0.1)),
     Variant("charset-in-content-type", rewrite(on_response=charset)),
     Variant("instructions-null", rewrite(on_response=each_run(instructions_null)), note="RUN-001 warns"),
+    Variant("in-progress-on-create", lambda: Rewrite(reference(step_delay=0.0), on_response=in_progress_on_create)),
+    Variant("settled-on-create", lambda: SettledOnCreate(reference(step_delay=0.0)),
+            note="the create answer is already completed, incomplete or requires_action"),
+    Variant("sampling-as-float32", rewrite(on_response=each_run(sampling_as_float32))),
+    Variant("metadata-null-when-empty", rewrite(on_response=metadata_null_when_empty)),
+    Variant("lists-paged-by-two", lambda: PagesOf(reference())),
+    Variant("empty-list-ids-null", rewrite(on_response=empty_list_ids_null), note="LIFE-006 may warn"),
+    Variant("tool-defaults-filled", rewrite(on_response=each_run(tool_defaults_filled))),
+    Variant("example-shaped", rewrite(on_response=example_shaped)),
 )

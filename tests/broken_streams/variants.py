@@ -136,6 +136,41 @@ def error_ends_stream(stream: Stream) -> None:
     stream.events[at:] = [SSE("error", dict(SPEC_ERROR))]
 
 
+def error_then_done(stream: Stream) -> None:
+    """As ``error_ends_stream``, then done (optional after an error, so allowed too)."""
+    error_ends_stream(stream)
+    stream.events.append(SSE("done", "[DONE]"))
+
+
+def drop_queued(stream: Stream) -> None:
+    """No thread.run.queued: thread.run.created already says queued (analysis AMB-27)."""
+    stream.events = [e for e in stream.events if e.event != "thread.run.queued"]
+
+
+def sparse_deltas(stream: Stream) -> None:
+    """Deltas that add nothing: right after each step's and message's created event, one whose
+    delta is empty, and for a message one text part with annotations but no value."""
+    at = 0
+    while at < len(stream.events):
+        event = stream.events[at]
+        if event.event in ("thread.run.step.created", "thread.message.created"):
+            kind = event.event.removesuffix(".created")
+            added = [SSE(f"{kind}.delta", {"id": event.data["id"], "object": f"{kind}.delta", "delta": {}})]
+            if kind == "thread.message":
+                added.append(SSE("thread.message.delta", {
+                    "id": event.data["id"], "object": "thread.message.delta",
+                    "delta": {"content": [{"index": 0, "type": "text", "text": {"annotations": []}}]}}))
+            stream.events[at + 1: at + 1] = added
+            at += len(added)
+        at += 1
+
+
+def completed_without_usage(stream: Stream) -> None:
+    """thread.run.completed says nothing of usage (schema-valid: usage is nullable); REST is right."""
+    for event in stream.named("thread.run.completed"):
+        event.data["usage"] = None
+
+
 def up_to(event_name: str) -> Callable[[Stream], None]:
     """Keep the events up to (and including) the first ``event_name``."""
     def edit(stream: Stream) -> None:
@@ -281,6 +316,8 @@ BROKEN: tuple[Variant, ...] = (
     Variant("floods", streams(before_ending, deliver=trickle(b":" + b"x" * 65536 + b"\n", 0.001)),
             frozenset({"SSE-010"}), timed=True, note="cut at the byte cap"),
     Variant("rest-disagrees", rest_shows_in_progress, frozenset({"SSE-011"})),
+    Variant("completed-without-usage", streams(completed_without_usage), frozenset({"RUN-007"}),
+            note="a streamed run is judged as every run is"),
     Variant("sdk-raises-on-error-event", streams(error_event_wrapped_too), frozenset({"SDK-001"}),
             note="spec-valid, but the SDK raises APIError on data with an 'error' key"),
 )
@@ -301,4 +338,9 @@ CONFORMANT: tuple[Variant, ...] = (
     Variant("unknown-event", streams(unknown_event), warns=frozenset({"SSE-004"})),
     Variant("error-ends-stream", streams(error_ends_stream), unjudged=frozenset({"SSE-011"}),
             note="done is optional after error (AMB-25); no run end, so no REST comparison"),
+    Variant("error-then-done", streams(error_then_done), unjudged=frozenset({"SSE-011"}),
+            note="done after the error event is allowed as well"),
+    Variant("no-queued-event", streams(drop_queued)),
+    Variant("sparse-deltas", streams(sparse_deltas)),
+    Variant("lists-paged-by-two", lambda: variants.PagesOf(reference()), note="SSE-011 follows the pages"),
 )

@@ -11,6 +11,7 @@ from conformance.spec import validator
 
 JSON_MEDIA_TYPE = "application/json"
 SHOWN_SCHEMA_ERRORS = 5
+FLOAT32_TOLERANCE = 1e-6  # relative; a 32-bit float keeps ~7 significant digits (error < 6e-8)
 
 
 def schema_problems(schema_name: str, document: Any) -> list[str]:
@@ -73,8 +74,8 @@ def echoes(expected: Any, observed: Any) -> bool:
     Objects: every key of ``expected`` whose value is not null is echoed (the server may add
     keys and fill defaults); an empty object also matches an absent/null value (``parameters:
     {}`` means "no parameters"). Arrays: same length, item by item. Numbers compare with a
-    small tolerance (a float may round-trip through another representation); booleans only
-    equal booleans.
+    relative tolerance of ``FLOAT32_TOLERANCE`` (a server may store a float in 32 bits: 0.7 then
+    comes back as 0.699999988079071); booleans only equal booleans.
     """
     if isinstance(expected, dict):
         if not expected and observed is None:
@@ -89,6 +90,6 @@ def echoes(expected: Any, observed: Any) -> bool:
     if isinstance(expected, bool) or isinstance(observed, bool):
         return expected is observed
     if isinstance(expected, (int, float)) and isinstance(observed, (int, float)):
-        return math.isclose(expected, observed, rel_tol=1e-9, abs_tol=1e-9)
+        return math.isclose(expected, observed, rel_tol=FLOAT32_TOLERANCE, abs_tol=1e-9)
     return expected == observed
 

@@ -58,7 +58,9 @@ def check_run_options(request: dict[str, Any], run: dict[str, Any], assistant: A
             source = "the request's value" if given else "the default"
             findings.append(Finding("RUN-005", f"run.{key} is not {source}", expected=expected, observed=observed))
 
-    compare("metadata", _given(request, "metadata") or {}, exact=True)
+    metadata = _given(request, "metadata") or {}
+    if metadata or run.get("metadata") is not None:  # no metadata may show as null: Metadata is nullable
+        compare("metadata", metadata, exact=True)
     for key in ("max_prompt_tokens", "max_completion_tokens"):
         compare(key, _given(request, key), exact=True)
     compare("truncation_strategy", _given(request, "truncation_strategy") or DEFAULT_TRUNCATION,

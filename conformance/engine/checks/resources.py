@@ -83,7 +83,7 @@ def check_thread(request: dict[str, Any], run: dict[str, Any], reply: Reply) -> 
                         observed=thread["id"])]
     requested = request.get("thread")
     expected = (requested.get("metadata") if isinstance(requested, dict) else None) or {}
-    if thread["metadata"] != expected:
+    if thread["metadata"] != expected and (expected or thread["metadata"] is not None):  # null: none, too
         return [Finding("RUN-003", "thread.metadata is not the request's thread.metadata", expected=expected,
                         observed=thread["metadata"])]
     return []
