@@ -76,7 +76,7 @@ class Rewrite(Middleware):
     delay: float = 0.0
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        raw = await _read_body(receive)
+        raw = await read_body(receive)
         call = Call(scope["method"], scope["path"], _parse(raw), self.state)
         if self.on_request is not None:
             self.on_request(call)
@@ -128,7 +128,8 @@ class Rewrite(Middleware):
         await send({"type": "http.response.body", "body": encoded})
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body of an ASGI request."""
     chunks = []
     while True:
         message = await receive()

@@ -17,7 +17,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from broken.middleware import Answer, Call, Middleware, Rewrite
+from broken.middleware import Answer, Call, Middleware, Rewrite, read_body, response_start
 from conformance.server import ServerConfig, create_app
 
 KEY = "sk-conformance-test-key"  # the key every variant requires (unless it says otherwise)
@@ -277,7 +277,7 @@ class SettledOnCreate(Middleware):
     settled (completed, requires_action...), read back from the app itself."""
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        status, headers, body = await _call(self.app, scope, await _body(receive))
+        status, headers, body = await _call(self.app, scope, await read_body(receive))
         run = json.loads(body) if status == 200 and headers.get("content-type", "").startswith(
             "application/json") and scope["method"] == "POST" and scope["path"] == CREATE else None
         if isinstance(run, dict) and run.get("object") == "thread.run":
@@ -285,18 +285,8 @@ class SettledOnCreate(Middleware):
                    "raw_path": b"", "query_string": b""}
             status, headers, body = await _call(self.app, get, b"")
         headers["content-length"] = str(len(body))
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(k.encode(), v.encode()) for k, v in headers.items()]})
+        await send(response_start(status, headers))
         await send({"type": "http.response.body", "body": body})
-
-
-async def _body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 async def _call(app: ASGIApp, scope: Scope, body: bytes) -> tuple[int, dict[str, str], bytes]:
