@@ -6,7 +6,7 @@ import argparse
 import json
 import textwrap
 
-from conformance.catalogue import CATALOGUE
+from conformance.core.catalogue import CATALOGUE
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -18,13 +18,20 @@ import time
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:  # the engine loads when a run starts, not when the CLI does
+    from conformance.core.redaction import Redactor
+    from conformance.core.results import SuiteResult
+    from conformance.engine import Progress
+    from conformance.streaming.captured import StreamLimits
 
 DEFAULT_MODEL = "gpt-4o"
 EMBEDDED_MODELS = ("gpt-4o", "gpt-4o-mini")  # two, so that a model override is observable
 PROFILE_NAMES = ("quick", "standard", "deep")
 REPORT_FORMATS = ("json", "junit", "html", "markdown")
+DEFAULT_REPORT_ROOT = "conformance-reports"
 PLAIN_PROGRESS_INTERVAL = 10.0  # seconds between progress lines when stderr is not a terminal
 
 
@@ -71,7 +78,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--strict", action="store_true", help="SHOULD requirements count too for the exit code")
     output = parser.add_argument_group("output")
     output.add_argument("--report-dir", metavar="DIR",
-                        help="where to write the reports (default: ./reports/run-YYYYmmdd-HHMMSS/)")
+                        help=f"where to write the reports (default: ./{DEFAULT_REPORT_ROOT}/run-YYYYmmdd-HHMMSS/)")
     output.add_argument("--format", dest="formats", action="append", choices=REPORT_FORMATS, metavar="FORMAT",
                         help=f"report formats to write (repeatable; one of {', '.join(REPORT_FORMATS)}; default: all)")
 
@@ -84,24 +91,24 @@ def execute(args: argparse.Namespace) -> int:
             return _usage_error(f"--base-url {base_url!r}: {problem}")
     api_key = args.api_key or os.environ.get("OPENAI_API_KEY") or None
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
-    report_dir = Path(args.report_dir or f"reports/run-{time.strftime('%Y%m%d-%H%M%S')}")
+    report_dir = Path(args.report_dir or f"{DEFAULT_REPORT_ROOT}/run-{time.strftime('%Y%m%d-%H%M%S')}")
 
     logging.basicConfig(level=logging.WARNING, format="conformance run: %(message)s", stream=sys.stderr)
     from conformance.engine.client import ClientConfig
 
-    secret_values = ClientConfig(base_url=base_url or "", api_key=api_key, headers=dict(args.header),
-                                 secret_headers=frozenset(args.secret_header)).secrets()
+    redactor = ClientConfig(base_url=base_url or "", api_key=api_key, headers=dict(args.header),
+                            secret_headers=frozenset(args.secret_header)).redactor()
     try:
         return _certify(args, base_url, api_key, seed, report_dir)
     except Exception:  # a bug of ours, never the target's fault: exit 3, said as such
-        print(_scrub(f"internal error (a bug of the suite, not of the target):\n{traceback.format_exc()}",
-                     secret_values), file=sys.stderr)
+        print(redactor.text(f"internal error (a bug of the suite, not of the target):\n{traceback.format_exc()}"),
+              file=sys.stderr)
         return 3
 
 
 def _certify(args: argparse.Namespace, base_url: str | None, api_key: str | None, seed: int, report_dir: Path) -> int:
-    from conformance.engine import ClientConfig, Interrupted, SetupError
-    from conformance.engine.runner import PROFILES, RunConfig, run_suite
+    from conformance.core.errors import Interrupted, SetupError
+    from conformance.engine import RUN_PROFILES, ClientConfig, RunConfig, run_suite
 
     with _target(base_url, api_key) as (url, key):
         client = ClientConfig(
@@ -109,39 +116,38 @@ def _certify(args: argparse.Namespace, base_url: str | None, api_key: str | None
             request_timeout=args.request_timeout, concurrency=args.concurrency,
         )
         config = RunConfig(
-            client=client, profile=PROFILES[args.profile], seed=seed,
+            client=client, profile=RUN_PROFILES[args.profile], seed=seed,
             models=tuple(args.models or (EMBEDDED_MODELS if base_url is None else (DEFAULT_MODEL,))),
             assistant_id=args.assistant_id, max_requests=args.max_requests, max_time=args.max_time,
-            poll_timeout=args.poll_timeout, stream_checker=_stream_checker(args),
+            poll_timeout=args.poll_timeout, stream_limits=stream_limits(args),
             # The reference server takes any file id; another target has none the suite knows of.
             file_ids=None if base_url is None else (), vector_store_ids=None if base_url is None else (),
         )
-        secret_values = client.secrets()
-        print(f"conformance run: {_scrub(url, secret_values)} (profile {args.profile}, seed {seed})", file=sys.stderr)
+        redactor = client.redactor()
+        print(f"conformance run: {redactor.text(url)} (profile {args.profile}, seed {seed})", file=sys.stderr)
         progress = ProgressLine(sys.stderr)
         try:
             result = run_suite(config, on_progress=progress.update)
         except SetupError as error:
             progress.close()
-            print(f"error: {_scrub(str(error), secret_values)}", file=sys.stderr)
+            print(f"error: {redactor.text(str(error))}", file=sys.stderr)
             return 3
         except Interrupted as interrupted:
             progress.close()
-            _finish(interrupted.result, report_dir, args, secret_values)
+            _finish(interrupted.result, report_dir, args, redactor)
             print("interrupted: the report is partial", file=sys.stderr)
             return 130
         progress.close()
-        return _finish(result, report_dir, args, secret_values)
+        return _finish(result, report_dir, args, redactor)
 
 
-def _finish(result: Any, report_dir: Path, args: argparse.Namespace, secret_values: list[str]) -> int:
+def _finish(result: SuiteResult, report_dir: Path, args: argparse.Namespace, redactor: Redactor) -> int:
     from reports.writer import write_reports
 
-    print(_scrub(render_table(result), secret_values))
-    written = write_reports(result, report_dir, formats=args.formats or REPORT_FORMATS, secrets=secret_values)
+    print(redactor.text(render_table(result)))
+    written = write_reports(result, report_dir, formats=args.formats or REPORT_FORMATS, redactor=redactor)
     for error in result.internal_errors:
-        print(f"internal error (a bug of the suite, not of the target): {_scrub(error, secret_values)}",
-              file=sys.stderr)
+        print(f"internal error (a bug of the suite, not of the target): {redactor.text(error)}", file=sys.stderr)
     print(f"reports: {', '.join(str(path) for path in written.values())}", file=sys.stderr)
     return result.exit_code(strict=args.strict)
 
@@ -161,21 +167,20 @@ def _target(base_url: str | None, api_key: str | None) -> Iterator[tuple[str, st
         yield url, key
 
 
-def _stream_checker(args: argparse.Namespace) -> Any:
-    """The stream oracle for ``stream: true`` examples, with the --stream-* limits; by default a
-    stream may be silent for a request deadline, and last as long as a polled run may take to settle."""
-    from conformance.streaming.capture import StreamLimits
-    from conformance.streaming.checker import StreamingChecker
+def stream_limits(args: argparse.Namespace) -> StreamLimits:
+    """The limits of every stream, from the --stream-* flags; by default a stream may be silent for
+    a request deadline, and last as long as a polled run may take to settle."""
+    from conformance.streaming.captured import StreamLimits
 
-    return StreamingChecker(StreamLimits(
+    return StreamLimits(
         first_byte=args.stream_first_byte or args.request_timeout,
         idle=args.stream_idle or args.request_timeout,
         total=args.stream_total or args.poll_timeout,
         max_bytes=args.stream_max_bytes or StreamLimits().max_bytes,
-    ))
+    )
 
 
-def render_table(result: Any) -> str:
+def render_table(result: SuiteResult) -> str:
     """The final per-requirement table, one line each, and a summary line."""
     lines = [f"{'requirement':<10} {'level':<6} {'verdict':<14} {'exercised':>9}  first finding"]
     for item in result.results:
@@ -200,7 +205,7 @@ class ProgressLine:
         self.last_plain = 0.0
         self.width = 0
 
-    def update(self, progress: Any) -> None:
+    def update(self, progress: Progress) -> None:
         text = (f"{progress.phase}: {progress.done}/{progress.total} items, {progress.requests} requests, "
                 f"{progress.failing} failing, {progress.elapsed:.0f} s")
         if self.live:
@@ -270,8 +275,3 @@ def _usage_error(message: str) -> int:
     print(f"conformance run: error: {message}", file=sys.stderr)
     return 2
 
-
-def _scrub(text: str, secret_values: list[str]) -> str:
-    for secret in secret_values:
-        text = text.replace(secret, "<redacted>")
-    return text

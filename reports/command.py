@@ -25,7 +25,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
-    from reports.json_report import ReportError, load_report
+    from conformance.core.errors import ReportError
+    from conformance.core.redaction import Redactor
+    from reports.json_report import load_report
     from reports.writer import write_reports
 
     try:
@@ -35,9 +37,9 @@ def execute(args: argparse.Namespace) -> int:
         return 2
     directory = args.output_dir or args.report.parent
     # A saved report is already scrubbed; the key in this shell's environment is scrubbed again.
-    secrets = [os.environ.get("OPENAI_API_KEY", "")]
+    redactor = Redactor.of([os.environ.get("OPENAI_API_KEY")])
     try:
-        written = write_reports(result, directory, args.formats or FORMATS, secrets)
+        written = write_reports(result, directory, args.formats or FORMATS, redactor)
     except OSError as error:
         print(
             f"conformance report: error: cannot write to {directory}: {error.strerror or error}",

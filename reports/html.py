@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from html import escape
 
-from conformance.catalogue import Level
-from conformance.exchange import Exchange
-from conformance.results import FailureRecord, RequirementResult, SuiteResult, Verdict
+from conformance.core.catalogue import Level
+from conformance.core.observation import Exchange
+from conformance.core.results import FailureRecord, RequirementResult, SuiteResult, Verdict
 from reports import pictures, summary
 from reports.reproduce import reproducer
 

@@ -1,8 +1,8 @@
 """``report.json``: the result model as versioned JSON, and back.
 
-The layout is documented by ``report.schema.json`` (shipped next to this module). Derived
-fields (outcome, counts, ISO time, reproducers) are written for readers of the file and
-recomputed, never trusted, when a report is loaded back.
+The layout is ``reports.model``'s (and the schema generated from it, shipped as
+``report.schema.json``). Derived fields (outcome, counts, ISO time, reproducers) are written for
+readers of the file and recomputed, never trusted, when a report is loaded back.
 """
 
 from __future__ import annotations
@@ -13,19 +13,27 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from conformance.catalogue import Area, Level, Requirement
-from conformance.exchange import Exchange, StreamEvent
-from conformance.findings import Finding, Severity
-from conformance.results import FailureRecord, RequirementResult, SuiteResult, Verdict
+from pydantic import ValidationError
+
+from conformance.core.catalogue import BY_ID, Requirement
+from conformance.core.errors import ReportError
+from conformance.core.findings import Finding
+from conformance.core.observation import Exchange, Headers, StreamEvent
+from conformance.core.results import FailureRecord, RequirementResult, SuiteResult
 from reports import summary
+from reports.model import (
+    SCHEMA_VERSION,
+    Evidence,
+    EvidenceEvent,
+    FailureEntry,
+    ReportDocument,
+    Reproducer,
+    RequirementEntry,
+    VerdictCounts,
+)
 from reports.reproduce import reproducer
 
-SCHEMA_VERSION = "1.0"
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
-
-
-class ReportError(ValueError):
-    """A saved report that cannot be read back; the message is one line for the user."""
 
 
 def jsonable(value: Any) -> Any:
@@ -48,72 +56,73 @@ def jsonable(value: Any) -> Any:
 # --- to JSON --------------------------------------------------------------------------------
 
 
-def _exchange_to_dict(exchange: Exchange) -> dict[str, Any]:
-    return {
-        "method": exchange.method,
-        "url": exchange.url,
-        "request_headers": dict(exchange.request_headers),
-        "request_body": jsonable(exchange.request_body),
-        "status": exchange.status,
-        "response_headers": dict(exchange.response_headers),
-        "response_body": exchange.response_body,
-        "events": (
-            None
-            if exchange.events is None
-            else [{"event": e.event, "data": e.data, "at": e.at} for e in exchange.events]
-        ),
-        "elapsed": exchange.elapsed,
-        "transport_error": exchange.transport_error,
-    }
+def _evidence(exchange: Exchange) -> Evidence:
+    return Evidence(
+        method=exchange.method,
+        url=exchange.url,
+        request_headers=dict(exchange.request_headers),
+        request_body=jsonable(exchange.request_body),
+        status=exchange.status,
+        response_headers=dict(exchange.response_headers),
+        response_body=exchange.response_body,
+        events=None if exchange.events is None else [EvidenceEvent(event=e.event, data=e.data, at=e.at)
+                                                      for e in exchange.events],
+        elapsed=exchange.elapsed,
+        transport_error=exchange.transport_error,
+    )
 
 
-def _failure_to_dict(failure: FailureRecord, base_url: str) -> dict[str, Any]:
+def _failure_entry(failure: FailureRecord, base_url: str) -> FailureEntry:
     finding = failure.finding
     repro = reproducer(failure, base_url)
-    return {
-        "message": finding.message,
-        "severity": finding.severity.value,
-        "expected": jsonable(finding.expected),
-        "observed": jsonable(finding.observed),
-        "event_index": finding.event_index,
-        "minimal_example": jsonable(failure.request),
-        "evidence": None if failure.exchange is None else _exchange_to_dict(failure.exchange),
-        "reproducer": None if repro is None else {"curl": repro.curl, "python": repro.python},
-    }
+    return FailureEntry(
+        message=finding.message,
+        severity=finding.severity,
+        expected=jsonable(finding.expected),
+        observed=jsonable(finding.observed),
+        event_index=finding.event_index,
+        minimal_example=jsonable(failure.request),
+        evidence=None if failure.exchange is None else _evidence(failure.exchange),
+        reproducer=None if repro is None else Reproducer(curl=repro.curl, python=repro.python),
+    )
 
 
-def _requirement_to_dict(item: RequirementResult, base_url: str) -> dict[str, Any]:
+def _requirement_entry(item: RequirementResult, base_url: str) -> RequirementEntry:
     requirement = item.requirement
-    return {
-        "id": requirement.id,
-        "level": requirement.level.value,
-        "area": requirement.area.value,
-        "text": requirement.text,
-        "spec": requirement.spec,
-        "verdict": item.verdict.value,
-        "exercised": item.exercised,
-        "failures": [_failure_to_dict(failure, base_url) for failure in item.failures],
-    }
+    return RequirementEntry(
+        id=requirement.id,
+        level=requirement.level,
+        area=requirement.area,
+        text=requirement.text,
+        spec=requirement.spec,
+        verdict=item.verdict,
+        exercised=item.exercised,
+        failures=[_failure_entry(failure, base_url) for failure in item.failures],
+    )
+
+
+def document_of(result: SuiteResult) -> ReportDocument:
+    return ReportDocument(
+        schema_version=SCHEMA_VERSION,
+        partial=result.partial,
+        outcome=summary.outcome(result),
+        suite_version=result.suite_version,
+        spec_commit=result.spec_commit,
+        profile=result.profile,
+        seed=result.seed,
+        base_url=result.base_url,
+        started_at=result.started_at,
+        started_at_iso=summary.utc_iso(result.started_at),
+        duration=result.duration,
+        requests_sent=result.requests_sent,
+        counts=VerdictCounts.model_validate(summary.counts(result.results)),
+        internal_errors=list(result.internal_errors),
+        requirements=[_requirement_entry(item, result.base_url) for item in result.results],
+    )
 
 
 def result_to_dict(result: SuiteResult) -> dict[str, Any]:
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "partial": result.partial,
-        "outcome": summary.outcome(result),
-        "suite_version": result.suite_version,
-        "spec_commit": result.spec_commit,
-        "profile": result.profile,
-        "seed": result.seed,
-        "base_url": result.base_url,
-        "started_at": result.started_at,
-        "started_at_iso": summary.utc_iso(result.started_at),
-        "duration": result.duration,
-        "requests_sent": result.requests_sent,
-        "counts": summary.counts(result.results),
-        "internal_errors": list(result.internal_errors),
-        "requirements": [_requirement_to_dict(item, result.base_url) for item in result.results],
-    }
+    return document_of(result).model_dump(by_alias=True, mode="python")
 
 
 def render_json(result: SuiteResult) -> str:
@@ -125,87 +134,68 @@ def render_json(result: SuiteResult) -> str:
 
 @cache
 def report_schema() -> dict[str, Any]:
+    """The shipped JSON Schema of report.json (generated from ``reports.model``)."""
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
-def validate(data: Any) -> None:
-    """Raise ReportError unless ``data`` is a report this suite can read."""
-    import jsonschema  # only loading a saved report pays for it
-
+def validate(data: Any) -> ReportDocument:
+    """The report ``data`` describes; ReportError unless it is a report this suite can read."""
     if isinstance(data, dict):
         version = data.get("schema_version")
         if isinstance(version, str) and version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
-            raise ReportError(
-                f"unsupported report schema_version {version!r} (this suite reads {SCHEMA_VERSION})"
-            )
-    error = jsonschema.exceptions.best_match(
-        jsonschema.Draft202012Validator(report_schema()).iter_errors(data)
-    )
-    if error is not None:
-        where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
-        raise ReportError(f"not a conformance report: at {where}: {summary.one_line(error.message, 160)}")
-
-
-def _exchange_from_dict(data: dict[str, Any]) -> Exchange:
-    events = data["events"]
-    return Exchange(
-        method=data["method"],
-        url=data["url"],
-        request_headers=dict(data["request_headers"]),
-        request_body=data["request_body"],
-        status=data["status"],
-        response_headers=dict(data["response_headers"]),
-        response_body=data["response_body"],
-        events=None if events is None else [StreamEvent(e["event"], e["data"], e["at"]) for e in events],
-        elapsed=data["elapsed"],
-        transport_error=data["transport_error"],
-    )
-
-
-def _failure_from_dict(requirement_id: str, data: dict[str, Any]) -> FailureRecord:
-    finding = Finding(
-        requirement_id,
-        data["message"],
-        severity=Severity(data["severity"]),
-        expected=data["expected"],
-        observed=data["observed"],
-        event_index=data["event_index"],
-    )
-    evidence = data["evidence"]
-    return FailureRecord(
-        finding, data["minimal_example"], None if evidence is None else _exchange_from_dict(evidence)
-    )
-
-
-def _requirement_from_dict(data: dict[str, Any]) -> RequirementResult:
-    # The saved text is what the run judged against: keep it even if the catalogue moved on.
-    requirement = Requirement(
-        data["id"], Level(data["level"]), Area(data["area"]), data["text"], data["spec"]
-    )
+            raise ReportError(f"unsupported report schema_version {version!r} (this suite reads {SCHEMA_VERSION})")
     try:
-        failures = [_failure_from_dict(requirement.id, failure) for failure in data["failures"]]
-    except KeyError as error:  # Finding refuses IDs this suite's catalogue does not have
-        raise ReportError(
-            f"report cites {error.args[0]}; re-render it with the suite version that wrote it"
-        ) from None
-    return RequirementResult(requirement, Verdict(data["verdict"]), data["exercised"], failures)
+        return ReportDocument.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = "/".join(str(part) for part in first["loc"]) or "(top level)"
+        raise ReportError(f"not a conformance report: at {where}: {summary.one_line(first['msg'], 160)}") from None
+
+
+def _exchange(evidence: Evidence) -> Exchange:
+    return Exchange(
+        method=evidence.method,
+        url=evidence.url,
+        request_headers=Headers(evidence.request_headers),
+        request_body=evidence.request_body,
+        status=evidence.status,
+        response_headers=Headers(evidence.response_headers),
+        response_body=evidence.response_body,
+        events=None if evidence.events is None else [StreamEvent(e.event, e.data, e.at) for e in evidence.events],
+        elapsed=evidence.elapsed,
+        transport_error=evidence.transport_error,
+    )
+
+
+def _failure(requirement: Requirement, entry: FailureEntry) -> FailureRecord:
+    finding = Finding(requirement, entry.message, entry.severity, entry.expected, entry.observed, entry.event_index)
+    return FailureRecord(finding, entry.minimal_example, None if entry.evidence is None else _exchange(entry.evidence))
+
+
+def _requirement_result(entry: RequirementEntry) -> RequirementResult:
+    # The saved text is what the run judged against: keep it even if the catalogue moved on.
+    requirement = Requirement(entry.id, entry.level, entry.area, entry.text, entry.spec)
+    if entry.failures and requirement.id not in BY_ID:
+        raise ReportError(f"report cites {requirement.id!r}; re-render it with the suite version that wrote it")
+    return RequirementResult(requirement, entry.verdict, entry.exercised,
+                             [_failure(requirement, failure) for failure in entry.failures])
 
 
 def result_from_dict(data: Any) -> SuiteResult:
     """The SuiteResult a ``result_to_dict`` dict describes; ReportError if it is not one."""
-    validate(data)
+    document = validate(data)
     return SuiteResult(
-        suite_version=data["suite_version"],
-        spec_commit=data["spec_commit"],
-        profile=data["profile"],
-        seed=data["seed"],
-        base_url=data["base_url"],
-        started_at=data["started_at"],
-        duration=data["duration"],
-        results=[_requirement_from_dict(item) for item in data["requirements"]],
-        partial=data["partial"],
-        internal_errors=list(data["internal_errors"]),
-        requests_sent=data["requests_sent"],
+        suite_version=document.suite_version,
+        spec_commit=document.spec_commit,
+        profile=document.profile,
+        seed=document.seed,
+        base_url=document.base_url,
+        started_at=document.started_at,
+        duration=document.duration,
+        results=[_requirement_result(entry) for entry in document.requirements],
+        partial=document.partial,
+        internal_errors=list(document.internal_errors),
+        requests_sent=document.requests_sent,
     )
 
 

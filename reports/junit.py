@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from conformance.results import RequirementResult, SuiteResult, Verdict
+from conformance.core.results import RequirementResult, SuiteResult, Verdict
 from reports import summary
 from reports.reproduce import reproducer
 

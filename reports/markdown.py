@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from conformance.catalogue import Level
-from conformance.results import RequirementResult, SuiteResult, Verdict
+from conformance.core.catalogue import Level
+from conformance.core.results import RequirementResult, SuiteResult, Verdict
 from reports import summary
 from reports.reproduce import reproducer
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from conformance.exchange import StreamEvent
-from conformance.results import SuiteResult
+from conformance.core.observation import StreamEvent
+from conformance.core.results import SuiteResult
 from reports import summary
 
 VERDICT_COLORS = {

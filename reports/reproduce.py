@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.exchange import REDACTED
-from conformance.results import FailureRecord
+from conformance.core.redaction import REDACTED
+from conformance.core.results import FailureRecord
 
 KEY_VARIABLE = "OPENAI_API_KEY"
 CREATE_PATH = "/threads/runs"

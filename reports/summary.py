@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from conformance.catalogue import Area
-from conformance.exchange import StreamEvent
-from conformance.results import FailureRecord, RequirementResult, SuiteResult, Verdict
+from conformance.core.catalogue import Area
+from conformance.core.observation import StreamEvent
+from conformance.core.results import FailureRecord, RequirementResult, SuiteResult, Verdict
 
 # SuiteResult.exit_code -> the outcome word reports show (and report.json stores).
 OUTCOMES: dict[int, str] = {0: "conformant", 1: "not-conformant", 3: "error"}

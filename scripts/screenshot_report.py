@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # report_support: the sample result and
 
 from report_support import DEBUG_TOKEN, KEY, chromium_missing, chromium_page, sample_result  # noqa: E402
 
-from conformance.results import SuiteResult  # noqa: E402
+from conformance.core.results import SuiteResult  # noqa: E402
 from reports.json_report import load_report  # noqa: E402
 from reports.writer import write_reports  # noqa: E402
 

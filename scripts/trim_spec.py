@@ -4,8 +4,9 @@ Usage: python scripts/trim_spec.py [SOURCE_YAML] [OUTPUT_JSON]
 
 The output keeps structure only (no descriptions, examples or vendor extensions) and
 rewrites OpenAPI 3.0-style ``nullable: true`` into OpenAPI 3.1 / JSON Schema form, so
-that a plain JSON Schema validator reads the spec as its authors meant it
-(requirements-analysis AMB-01..03: ``nullable`` also sits on ``allOf`` and ``$ref`` nodes).
+that a plain JSON Schema validator reads the spec as its authors meant it: in OpenAPI 3.1
+``nullable`` means nothing, yet the document uses it over a hundred times, also on ``allOf``
+and ``$ref`` nodes, where even OpenAPI 3.0 could not admit null; the intent is "or null".
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = ROOT.parent / "shared" / "spec" / "openai-openapi.yaml"
-DEFAULT_OUTPUT = ROOT / "conformance" / "spec" / "assistants-v2.json"
+DEFAULT_OUTPUT = ROOT / "conformance" / "core" / "spec" / "assistants-v2.json"
 SPEC_COMMIT = "f85dbe2"
 
 OPERATIONS = (
@@ -38,7 +39,8 @@ OPERATIONS = (
     "getMessage",
 )
 # The stream's event schemas are not referenced by any operation (the spec declares only
-# application/json for createThreadAndRun, AMB-04), yet the stream oracle validates against them.
+# application/json for createThreadAndRun, although stream: true answers text/event-stream), yet
+# the stream oracle validates against them.
 EXTRA_SCHEMAS = ("AssistantStreamEvent",)
 
 DROPPED_KEYS = {"description", "example", "examples", "summary", "title", "externalDocs"}
@@ -96,7 +98,7 @@ def _with_response_descriptions(stripped: dict[str, Any], source: dict[str, Any]
 
 
 def _hoist_nullable_from_all_of(node: dict[str, Any]) -> dict[str, Any]:
-    """``allOf: [$ref, {nullable: true}]`` means "the referenced schema, or null" (AMB-02).
+    """``allOf: [$ref, {nullable: true}]`` means "the referenced schema, or null".
 
     Read literally, an ``allOf`` can never admit null; the member that only says
     ``nullable: true`` is a 3.0-era way of marking the whole node nullable.

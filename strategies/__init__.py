@@ -20,18 +20,21 @@ Use them in your own property tests::
 
 All take the same parameters describing the target (assistant ids, models, file and vector
 store ids, stream, features it lacks, spec profile); see ``create_thread_and_run_requests``.
+Invalid requests are labelled with their rule, one of ``INVALID_RULES``, and the catalogue
+requirement it belongs to.
 """
 
 from strategies.invalid import (
     DESCRIPTION_RULES,
+    INVALID_RULES,
     RAW_RULES,
-    REQUIREMENT_IDS,
     RULES,
     SCHEMA_RULES,
     InvalidRequest,
+    InvalidRule,
     invalid_requests,
 )
-from strategies.profiles import FEATURES, PROFILES, Profile, get_profile
+from strategies.profiles import FEATURES, SPEC_PROFILES, SpecProfile, get_profile
 from strategies.requests import create_thread_and_run_requests
 from strategies.semantic import (
     ECHOED_PROPERTIES,
@@ -44,13 +47,14 @@ __all__ = [
     "DESCRIPTION_RULES",
     "ECHOED_PROPERTIES",
     "FEATURES",
-    "PROFILES",
+    "INVALID_RULES",
     "RAW_RULES",
-    "REQUIREMENT_IDS",
     "RULES",
     "SCHEMA_RULES",
+    "SPEC_PROFILES",
     "InvalidRequest",
-    "Profile",
+    "InvalidRule",
+    "SpecProfile",
     "create_thread_and_run_requests",
     "get_profile",
     "invalid_requests",

@@ -5,15 +5,18 @@ The bodies start from ``request_bodies`` in dense mode (every optional property 
 of them and nothing else. Rules written only in descriptions (metadata limits, names, chunk
 overlap) and raw-body rules (not JSON, not an object) come on top.
 
+Each rule is one record of ``INVALID_RULES``: its name, the requirement a body breaking it is
+judged under, the features a target needs for it to be breakable, and the ways to break it.
+
 What is not generated, and why:
-- ``thread: null``: schema-invalid, but whether to reject it is a strict-profile question (AMB-37);
+- ``thread: null`` and integral floats such as ``256.0`` for an integer (see the positions of the
+  request validation requirement in the catalogue); non-integral numbers used as wrong types are
+  never integral;
 - a wrong JSON type where the node also has an ``enum`` (that breaks two keywords; the enum
   mutation covers the node) or a type-agnostic ``oneOf`` (``file_search`` of thread resources:
   a non-object matches both branches);
 - ``maxItems`` of ``vector_stores[].file_ids`` (100,000,000): too large to send;
-- ``format: uri`` of image URLs: an annotation in JSON Schema 2020-12, not an assertion;
-- ``256.0`` for an integer (valid JSON Schema, a float to many parsers: AMB-30); non-integral
-  numbers used as wrong types are never integral.
+- ``format: uri`` of image URLs: an annotation in JSON Schema 2020-12, not an assertion.
 """
 
 from __future__ import annotations
@@ -23,58 +26,31 @@ import math
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from hypothesis import reject
 from hypothesis import strategies as st
 
-from conformance.spec import SCHEMA_PREFIX, validator
-from conformance.spec.description_rules import (
+from conformance.core.catalogue import REQ_002, REQ_003, REQ_004, REQ_005, Requirement
+from conformance.core.spec import SCHEMA_PREFIX, validator
+from conformance.core.spec.description_rules import (
     METADATA_MAX_KEY_LENGTH,
     METADATA_MAX_PAIRS,
     METADATA_MAX_VALUE_LENGTH,
     NAME_PATTERN,
     description_rule_violations,
 )
-from strategies.profiles import Profile
+from strategies.profiles import SpecProfile
 from strategies.requests import json_schema_formats, request_bodies, static_chunking, vector_store_helpers
 from strategies.schema_sites import Location, Site, format_path, node, node_validator, sites
-from strategies.target import DEFAULT_ASSISTANT_IDS, DEFAULT_FILE_IDS, DEFAULT_VECTOR_STORE_IDS, Target, make_target
+from strategies.space import (
+    DEFAULT_ASSISTANT_IDS,
+    DEFAULT_FILE_IDS,
+    DEFAULT_VECTOR_STORE_IDS,
+    RequestSpace,
+    make_request_space,
+)
 from strategies.values import NAME_ALPHABET, NAME_MAX_LENGTH, texts_of_length
-
-SCHEMA_RULES = (
-    "type", "minimum", "maximum", "maxItems", "minItems", "enum", "required", "additionalProperties", "oneOf",
-)
-DESCRIPTION_RULES = (
-    "metadata-max-pairs", "metadata-key-length", "metadata-value-length",
-    "function-name", "json-schema-name", "chunk-overlap-max-half",
-)
-RAW_RULES = ("not-json", "not-an-object")
-RULES = SCHEMA_RULES + DESCRIPTION_RULES + RAW_RULES
-REQUIREMENT_IDS = {
-    **dict.fromkeys(SCHEMA_RULES, "REQ-002"),
-    **dict.fromkeys(DESCRIPTION_RULES[:3], "REQ-003"),
-    **dict.fromkeys(DESCRIPTION_RULES[3:], "REQ-004"),
-    **dict.fromkeys(RAW_RULES, "REQ-005"),
-}
-
-# Rules whose values exist only with certain features: each entry lists alternatives, and a
-# target needs every feature of one of them. Rules not listed are always available.
-_RULE_FEATURES: dict[str, tuple[frozenset[str], ...]] = {
-    "minimum": tuple(map(frozenset, (
-        {"temperature"}, {"top_p"}, {"max_tokens"}, {"truncation_strategy"},
-        {"file_search", "max_num_results"}, {"file_search", "ranking_options"},
-    ))),
-    "maximum": tuple(map(frozenset, (
-        {"temperature"}, {"top_p"}, {"file_search", "max_num_results"}, {"file_search", "ranking_options"},
-    ))),
-    "maxItems": tuple(map(frozenset, ({"function"}, {"code_interpreter"}, {"file_search"}))),
-    "minItems": (frozenset({"content_parts"}),),
-    "oneOf": (frozenset({"tool_resources", "file_search"}),),
-    "function-name": (frozenset({"function"}),),
-    "json-schema-name": (frozenset({"response_format", "json_schema"}),),
-    "chunk-overlap-max-half": (frozenset({"tool_resources", "file_search", "vector_stores", "chunking_strategy"}),),
-}
 
 # Arrays longer than this are not worth sending to break a maxItems.
 _LARGEST_MUTANT_ARRAY = 1000
@@ -101,16 +77,16 @@ class InvalidRequest:
     ``body`` is a dict to send as JSON, or ``bytes`` to send as they are (raw-body rules).
     ``path`` is JSONPath-like (``"$.temperature"``, ``"$.thread.messages[0].role"``, ``"$"``
     for the whole body); for ``required`` and ``additionalProperties`` it is the missing or
-    unknown key. ``location`` is the same path as a tuple of keys and indexes. ``rule`` is one
-    of ``RULES``; ``requirement_id`` the catalogue requirement it maps to. ``valid_body`` is the
-    valid body the mutation started from: send it too, to tell a server that validates from
-    one that rejects everything.
+    unknown key. ``location`` is the same path as a tuple of keys and indexes. ``rule`` is the
+    name of one of ``INVALID_RULES``; ``requirement`` the catalogue requirement it belongs to.
+    ``valid_body`` is the valid body the mutation started from: send it too, to tell a server
+    that validates from one that rejects everything.
     """
 
     body: dict[str, Any] | bytes
     path: str
     rule: str
-    requirement_id: str
+    requirement: Requirement
     description: str
     location: Location
     valid_body: dict[str, Any]
@@ -129,6 +105,29 @@ Mutant = tuple[Any, Location, str]
 Apply = Callable[[st.DrawFn, dict[str, Any]], Mutant]
 
 
+@dataclass(frozen=True)
+class _Context:
+    space: RequestSpace
+    named_functions: set[str]  # named by tool_choice: renaming one would break a second rule
+
+
+# The ways to break a rule in a body: (the location of the value it changes, how).
+Ways = Callable[[dict[str, Any], _Context], Iterator[tuple[Location, Apply]]]
+
+
+@dataclass(frozen=True)
+class InvalidRule:
+    """One rule a request body can break, and everything the suite knows of it."""
+
+    name: str
+    kind: Literal["schema", "description", "raw"]  # written in the schema, in a description, or in JSON itself
+    requirement: Requirement  # a body breaking this rule is judged under it
+    ways: Ways
+    # The features a target needs for a body to break the rule: every feature of one of these
+    # alternatives (none: always breakable).
+    needs: tuple[frozenset[str], ...] = ()
+
+
 def invalid_requests(
     *,
     violating: str | Collection[str] | None = None,
@@ -138,11 +137,12 @@ def invalid_requests(
     vector_store_ids: Sequence[str] = DEFAULT_VECTOR_STORE_IDS,
     stream: bool | None = None,
     exclude: Collection[str] = frozenset(),
-    profile: str | Profile = "v2-current",
+    profile: str | SpecProfile = "v2-current",
 ) -> st.SearchStrategy[InvalidRequest]:
     """Requests that break exactly one rule: a valid body and one mutation.
 
-    ``violating`` picks the rules (one name or a collection of ``RULES``; None: all of them);
+    ``violating`` picks the rules (one name or a collection of ``RULES``, the names of
+    ``INVALID_RULES``; None: all of them);
     each example breaks one of them, the rules drawn about equally often. Every rule of the
     shipped ``CreateThreadAndRunRequest`` schema and of its descriptions is covered (see the
     module docstring for the few exceptions). The other parameters are those of
@@ -151,20 +151,20 @@ def invalid_requests(
 
     Raises ``ValueError`` for an unknown rule, or a rule no body of this target can break.
     """
-    target = replace(
-        make_target(assistant_ids=assistant_ids, models=models, file_ids=file_ids,
-                    vector_store_ids=vector_store_ids, stream=stream, exclude=exclude, profile=profile),
+    space = replace(
+        make_request_space(assistant_ids=assistant_ids, models=models, file_ids=file_ids,
+                           vector_store_ids=vector_store_ids, stream=stream, exclude=exclude, profile=profile),
         dense=True,
     )
     # The rule first, so that every rule is drawn as often, whatever its number of sites.
-    rules = st.sampled_from(_requested_rules(violating, target))
-    bodies = request_bodies(target)
+    rules = st.sampled_from(_requested_rules(violating, space))
+    bodies = request_bodies(space)
 
     @st.composite
     def mutants(draw: st.DrawFn) -> InvalidRequest:
         rule = draw(rules)
-        body = _with_branch_for(rule, draw, draw(bodies), target)
-        ways = [apply for _, apply in _ways_to_break(rule, body, target)]
+        body = _with_branch_for(rule, draw, draw(bodies), space)
+        ways = [apply for _, apply in _ways_to_break(rule, body, space)]
         if not ways:
             reject()  # e.g. minItems, and no message of the body has content parts
         apply = draw(st.sampled_from(ways))
@@ -172,25 +172,25 @@ def invalid_requests(
         if not _breaks_only(mutant, rule, location):
             reject()  # e.g. a chunk size below 100 that also breaks the overlap rule
         return InvalidRequest(
-            body=mutant, path=format_path(location), rule=rule, requirement_id=REQUIREMENT_IDS[rule],
+            body=mutant, path=format_path(location), rule=rule.name, requirement=rule.requirement,
             description=description, location=location, valid_body=body,
         )
 
     return mutants()
 
 
-def _with_branch_for(rule: str, draw: st.DrawFn, body: dict[str, Any], target: Target) -> dict[str, Any]:
+def _with_branch_for(rule: InvalidRule, draw: st.DrawFn, body: dict[str, Any], space: RequestSpace) -> dict[str, Any]:
     """The body, with the branch a rule needs drawn into it when random bodies seldom have it
     (one response_format in four is a json_schema; one vector store in four chunks statically)."""
-    if rule == "json-schema-name":
-        body["response_format"] = draw(json_schema_formats(target))
-    elif rule == "chunk-overlap-max-half":
-        store = {**draw(vector_store_helpers(target)), "chunking_strategy": draw(static_chunking())}
+    if rule.name == "json-schema-name":
+        body["response_format"] = draw(json_schema_formats(space))
+    elif rule.name == "chunk-overlap-max-half":
+        store = {**draw(vector_store_helpers(space)), "chunking_strategy": draw(static_chunking())}
         body["thread"]["tool_resources"]["file_search"] = {"vector_stores": [store]}
     return body
 
 
-def _requested_rules(violating: str | Collection[str] | None, target: Target) -> tuple[str, ...]:
+def _requested_rules(violating: str | Collection[str] | None, space: RequestSpace) -> tuple[InvalidRule, ...]:
     if violating is None:
         requested = frozenset(RULES)
     else:
@@ -198,46 +198,49 @@ def _requested_rules(violating: str | Collection[str] | None, target: Target) ->
     unknown = requested - frozenset(RULES)
     if unknown or not requested:
         raise ValueError(f"unknown rules {sorted(unknown)}; known rules: {', '.join(RULES)}")
-    available = frozenset(
-        rule for rule in requested
-        if rule not in _RULE_FEATURES or any(needed <= target.features for needed in _RULE_FEATURES[rule])
-    )
-    if violating is not None and available != requested:
-        missing = sorted(requested - available)
+    available = [rule for rule in INVALID_RULES if rule.name in requested
+                 and (not rule.needs or any(needed <= space.features for needed in rule.needs))]
+    if violating is not None and len(available) != len(requested):
+        missing = sorted(requested - {rule.name for rule in available})
         raise ValueError(f"no request of this target can break {missing}: a feature it needs is excluded")
-    return tuple(rule for rule in RULES if rule in available)
+    return tuple(available)
 
 
-def _breaks_only(mutant: Any, rule: str, location: Location) -> bool:
+def _breaks_only(mutant: Any, rule: InvalidRule, location: Location) -> bool:
     """The guard behind the label: the mutant breaks the schema or exactly the labelled
     description rule, and nothing else."""
-    if rule in RAW_RULES:
+    if rule.kind == "raw":
         return True
     schema_valid = validator("CreateThreadAndRunRequest").is_valid(mutant)
     violations = description_rule_violations(mutant)
-    if rule in SCHEMA_RULES:
+    if rule.kind == "schema":
         return not schema_valid and not violations
-    return schema_valid and [(v.rule, v.path) for v in violations] == [(rule, format_path(location))]
+    return schema_valid and [(v.rule, v.path) for v in violations] == [(rule.name, format_path(location))]
 
 
-def _ways_to_break(rule: str, body: dict[str, Any], target: Target) -> Iterator[tuple[Location, Apply]]:
+def _ways_to_break(rule: InvalidRule, body: dict[str, Any], space: RequestSpace) -> Iterator[tuple[Location, Apply]]:
     """Each way to break ``rule`` in ``body``, with the location of the value it changes
     (for required and additionalProperties: of the object)."""
-    if rule in RAW_RULES:
-        yield (), _RAW_MUTATIONS[rule]
-        return
-    context = _Context(target, _named_functions(body))
-    for site in sites(body):
-        if site.location == ("stream",) and target.stream is not None:
-            continue
-        for apply in _SITE_MUTATIONS[rule](site, context):
-            yield site.location, apply
+    return rule.ways(body, _Context(space, _named_functions(body)))
 
 
-@dataclass(frozen=True)
-class _Context:
-    target: Target
-    named_functions: set[str]  # named by tool_choice: renaming one would break a second rule
+def _at_sites(ways_at: Callable[[Site, _Context], Iterator[Apply]]) -> Ways:
+    """The ways to break a rule written on schema nodes: at every site of the body (but ``stream``
+    when the caller fixed it)."""
+    def ways(body: dict[str, Any], context: _Context) -> Iterator[tuple[Location, Apply]]:
+        for site in sites(body):
+            if site.location == ("stream",) and context.space.stream is not None:
+                continue
+            for apply in ways_at(site, context):
+                yield site.location, apply
+    return ways
+
+
+def _whole_body(apply: Apply) -> Ways:
+    """The way to break a rule of the body as a whole (its JSON)."""
+    def ways(body: dict[str, Any], context: _Context) -> Iterator[tuple[Location, Apply]]:
+        yield (), apply
+    return ways
 
 
 # --- schema rules --------------------------------------------------------------------------
@@ -358,7 +361,7 @@ def _wrong_type_values(site: Site) -> list[Any]:
     ]
     wrong = [sample for sample in samples if _json_type(sample) not in accepted]
     if site.location == ("thread",):
-        wrong = [sample for sample in wrong if sample is not None]  # AMB-37
+        wrong = [sample for sample in wrong if sample is not None]  # thread: null is not sent (see the module)
     return wrong
 
 
@@ -468,7 +471,7 @@ def _too_long_value_sites(site: Site, context: _Context) -> Iterator[Apply]:
 
 def _function_name_sites(site: Site, context: _Context) -> Iterator[Apply]:
     # A function named by tool_choice keeps its name: renaming it would leave tool_choice
-    # naming a missing function, a second reason to reject (AMB-22).
+    # naming a missing function, a second reason to reject.
     if SCHEMA_PREFIX + "FunctionObject" in site.matched and site.value["name"] not in context.named_functions:
         yield lambda draw, body: _rename(draw, body, (*site.location, "name"))
 
@@ -557,25 +560,39 @@ def _not_an_object(draw: st.DrawFn, body: dict[str, Any]) -> Mutant:
     return json.dumps(value, ensure_ascii=False).encode(), (), f"the body is a JSON {_json_type(value)}, not an object"
 
 
-_RAW_MUTATIONS: dict[str, Apply] = {"not-json": _not_json, "not-an-object": _not_an_object}
+def _needs(*alternatives: set[str]) -> tuple[frozenset[str], ...]:
+    return tuple(map(frozenset, alternatives))
 
-_SITE_MUTATIONS: dict[str, Callable[[Site, _Context], Iterator[Apply]]] = {
-    "type": _type_sites,
-    "minimum": _minimum_sites,
-    "maximum": _maximum_sites,
-    "maxItems": _max_items_sites,
-    "minItems": _min_items_sites,
-    "enum": _enum_sites,
-    "required": _required_sites,
-    "additionalProperties": _additional_properties_sites,
-    "oneOf": _one_of_sites,
-    "metadata-max-pairs": _too_many_pairs_sites,
-    "metadata-key-length": _too_long_key_sites,
-    "metadata-value-length": _too_long_value_sites,
-    "function-name": _function_name_sites,
-    "json-schema-name": _json_schema_name_sites,
-    "chunk-overlap-max-half": _chunk_overlap_sites,
-}
+
+INVALID_RULES: tuple[InvalidRule, ...] = (
+    InvalidRule("type", "schema", REQ_002, _at_sites(_type_sites)),
+    InvalidRule("minimum", "schema", REQ_002, _at_sites(_minimum_sites), _needs(
+        {"temperature"}, {"top_p"}, {"max_tokens"}, {"truncation_strategy"},
+        {"file_search", "max_num_results"}, {"file_search", "ranking_options"})),
+    InvalidRule("maximum", "schema", REQ_002, _at_sites(_maximum_sites), _needs(
+        {"temperature"}, {"top_p"}, {"file_search", "max_num_results"}, {"file_search", "ranking_options"})),
+    InvalidRule("maxItems", "schema", REQ_002, _at_sites(_max_items_sites),
+                _needs({"function"}, {"code_interpreter"}, {"file_search"})),
+    InvalidRule("minItems", "schema", REQ_002, _at_sites(_min_items_sites), _needs({"content_parts"})),
+    InvalidRule("enum", "schema", REQ_002, _at_sites(_enum_sites)),
+    InvalidRule("required", "schema", REQ_002, _at_sites(_required_sites)),
+    InvalidRule("additionalProperties", "schema", REQ_002, _at_sites(_additional_properties_sites)),
+    InvalidRule("oneOf", "schema", REQ_002, _at_sites(_one_of_sites), _needs({"tool_resources", "file_search"})),
+    InvalidRule("metadata-max-pairs", "description", REQ_003, _at_sites(_too_many_pairs_sites)),
+    InvalidRule("metadata-key-length", "description", REQ_003, _at_sites(_too_long_key_sites)),
+    InvalidRule("metadata-value-length", "description", REQ_003, _at_sites(_too_long_value_sites)),
+    InvalidRule("function-name", "description", REQ_004, _at_sites(_function_name_sites), _needs({"function"})),
+    InvalidRule("json-schema-name", "description", REQ_004, _at_sites(_json_schema_name_sites),
+                _needs({"response_format", "json_schema"})),
+    InvalidRule("chunk-overlap-max-half", "description", REQ_004, _at_sites(_chunk_overlap_sites),
+                _needs({"tool_resources", "file_search", "vector_stores", "chunking_strategy"})),
+    InvalidRule("not-json", "raw", REQ_005, _whole_body(_not_json)),
+    InvalidRule("not-an-object", "raw", REQ_005, _whole_body(_not_an_object)),
+)
+RULES = tuple(rule.name for rule in INVALID_RULES)
+SCHEMA_RULES = tuple(rule.name for rule in INVALID_RULES if rule.kind == "schema")
+DESCRIPTION_RULES = tuple(rule.name for rule in INVALID_RULES if rule.kind == "description")
+RAW_RULES = tuple(rule.name for rule in INVALID_RULES if rule.kind == "raw")
 
 
 # --- editing -------------------------------------------------------------------------------

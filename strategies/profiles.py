@@ -5,10 +5,10 @@ some point of the spec's history, or that a server may lack. Strategies generate
 when the target has its feature, so a profile is pure data: its set of features.
 
 Only ``v2-current`` (the shipped spec, ``openai-openapi`` commit ``f85dbe2``) is defined. An
-older profile would be one more entry in ``PROFILES``; for instance the 2024-Q2 v2 surface (the
+older profile would be one more entry in ``SPEC_PROFILES``; for instance the 2024-Q2 v2 surface (the
 spec as of 2024-08-05) would be::
 
-    Profile(
+    SpecProfile(
         "v2-2024Q2",
         "Assistants v2 before Structured Outputs",
         V2_CURRENT.features - {"json_schema", "function_strict", "ranking_options"}
@@ -58,7 +58,7 @@ FEATURES: Mapping[str, str] = MappingProxyType({
 
 
 @dataclass(frozen=True)
-class Profile:
+class SpecProfile:
     """A spec version, as the set of ``FEATURES`` its request schema has."""
 
     name: str
@@ -71,20 +71,20 @@ class Profile:
             raise ValueError(f"profile {self.name!r} names unknown features: {sorted(unknown)}")
 
 
-V2_CURRENT = Profile(
+V2_CURRENT = SpecProfile(
     "v2-current",
     "Assistants v2 as in the shipped spec (openai-openapi f85dbe2)",
     frozenset(FEATURES) - {"response_format_none"},
 )
 
-PROFILES: Mapping[str, Profile] = MappingProxyType({V2_CURRENT.name: V2_CURRENT})
+SPEC_PROFILES: Mapping[str, SpecProfile] = MappingProxyType({V2_CURRENT.name: V2_CURRENT})
 
 
-def get_profile(profile: str | Profile) -> Profile:
-    """The profile named ``profile`` (a ``Profile`` is returned as is)."""
-    if isinstance(profile, Profile):
+def get_profile(profile: str | SpecProfile) -> SpecProfile:
+    """The spec profile named ``profile`` (a ``SpecProfile`` is returned as is)."""
+    if isinstance(profile, SpecProfile):
         return profile
     try:
-        return PROFILES[profile]
+        return SPEC_PROFILES[profile]
     except KeyError:
-        raise ValueError(f"unknown spec profile {profile!r}; known profiles: {', '.join(PROFILES)}") from None
+        raise ValueError(f"unknown spec profile {profile!r}; known profiles: {', '.join(SPEC_PROFILES)}") from None

@@ -4,8 +4,9 @@ Each function returns the strategy for one schema of the request; ``request_bodi
 together. Optional properties are omitted, ``null`` (where nullable) or present, in that order
 of simplicity, so every body shrinks towards ``{"assistant_id": ...}``.
 
-Positions on what the spec leaves open (analysis AMB-22/36/37/38): a named ``tool_choice``
-names a tool present in the request's ``tools``, and ``"required"`` comes only with tools;
+What the spec leaves open is not generated (the catalogue states these positions with the
+request requirements): a named ``tool_choice`` names a tool present in the request's ``tools``,
+and ``"required"`` comes only with tools;
 ``truncation_strategy`` of type ``last_messages`` always has a count; ``thread`` is never
 ``null``; no unknown keys, not even in the open nested objects; message text is never empty;
 attachments name at least one tool; function tools have distinct names and a request has at
@@ -22,8 +23,14 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from strategies.profiles import Profile
-from strategies.target import DEFAULT_ASSISTANT_IDS, DEFAULT_FILE_IDS, DEFAULT_VECTOR_STORE_IDS, Target, make_target
+from strategies.profiles import SpecProfile
+from strategies.space import (
+    DEFAULT_ASSISTANT_IDS,
+    DEFAULT_FILE_IDS,
+    DEFAULT_VECTOR_STORE_IDS,
+    RequestSpace,
+    make_request_space,
+)
 from strategies.values import (
     NAME_ALPHABET,
     OMITTED,
@@ -67,9 +74,9 @@ _OPTIONAL_CHOICES = st.sampled_from((OMITTED, _PRESENT, _PRESENT))
 _NULLABLE_CHOICES = st.sampled_from((OMITTED, None, _PRESENT, _PRESENT))
 
 
-def optional(target: Target, values: st.SearchStrategy[Any], *, nullable: bool) -> st.SearchStrategy[Any]:
+def optional(space: RequestSpace, values: st.SearchStrategy[Any], *, nullable: bool) -> st.SearchStrategy[Any]:
     """An optional property: ``OMITTED``, ``None`` if nullable, or a value (always a value if dense)."""
-    if target.dense:
+    if space.dense:
         return values
     return _optional_values(values, _NULLABLE_CHOICES if nullable else _OPTIONAL_CHOICES)
 
@@ -80,37 +87,38 @@ def _optional_values(draw: st.DrawFn, values: st.SearchStrategy[Any], choices: s
     return draw(values) if choice is _PRESENT else choice
 
 
-def _lists(target: Target, elements: st.SearchStrategy[Any], most: int, **kwargs: Any) -> st.SearchStrategy[list[Any]]:
+def _lists(space: RequestSpace, elements: st.SearchStrategy[Any], most: int,
+           **kwargs: Any) -> st.SearchStrategy[list[Any]]:
     """Lists of up to ``most`` elements; when dense, of 1 or 2."""
-    if target.dense:
+    if space.dense:
         return st.lists(elements, min_size=1, max_size=min(most, 2), **kwargs)
     return st.lists(elements, max_size=most, **kwargs)
 
 
-def _ids(target: Target, pool: tuple[str, ...], most: int) -> st.SearchStrategy[list[str]]:
+def _ids(space: RequestSpace, pool: tuple[str, ...], most: int) -> st.SearchStrategy[list[str]]:
     """Id lists from ``pool`` of up to ``most`` ids, ``most`` often; when dense, 1 or 2 ids."""
-    if target.dense and pool:
-        return _lists(target, st.sampled_from(pool), min(most, len(pool)), unique=True)
+    if space.dense and pool:
+        return _lists(space, st.sampled_from(pool), min(most, len(pool)), unique=True)
     return id_lists(pool, most)
 
 
-def _metadata(target: Target) -> st.SearchStrategy[dict[str, str]]:
-    return small_metadata(min_size=1, max_size=2) if target.dense else metadata()
+def _metadata(space: RequestSpace) -> st.SearchStrategy[dict[str, str]]:
+    return small_metadata(min_size=1, max_size=2) if space.dense else metadata()
 
 
 # --- tools ---------------------------------------------------------------------------------
 
-def file_search_tools(target: Target) -> st.SearchStrategy[dict[str, Any]]:
+def file_search_tools(space: RequestSpace) -> st.SearchStrategy[dict[str, Any]]:
     fields: dict[str, st.SearchStrategy[Any]] = {}
-    if target.has("max_num_results"):
-        fields["max_num_results"] = optional(target, bounded_integers(1, 50), nullable=False)
-    if target.has("ranking_options"):
+    if space.has("max_num_results"):
+        fields["max_num_results"] = optional(space, bounded_integers(1, 50), nullable=False)
+    if space.has("ranking_options"):
         ranking = objects({
-            "ranker": optional(target, st.sampled_from(RANKERS), nullable=False),
+            "ranker": optional(space, st.sampled_from(RANKERS), nullable=False),
             "score_threshold": bounded_numbers(0, 1),
         })
-        fields["ranking_options"] = optional(target, ranking, nullable=False)
-    overrides = optional(target, objects(fields), nullable=False) if fields else st.just(OMITTED)
+        fields["ranking_options"] = optional(space, ranking, nullable=False)
+    overrides = optional(space, objects(fields), nullable=False) if fields else st.just(OMITTED)
     return objects({"type": st.just("file_search"), "file_search": overrides})
 
 
@@ -137,12 +145,12 @@ def json_schemas() -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
-def function_tools(target: Target) -> st.SearchStrategy[dict[str, Any]]:
+def function_tools(space: RequestSpace) -> st.SearchStrategy[dict[str, Any]]:
     function = objects({
         "name": names(),
-        "description": optional(target, texts(), nullable=False),
-        "parameters": optional(target, json_schemas(), nullable=False),
-        "strict": optional(target, st.booleans(), nullable=True) if target.has("function_strict") else st.just(OMITTED),
+        "description": optional(space, texts(), nullable=False),
+        "parameters": optional(space, json_schemas(), nullable=False),
+        "strict": optional(space, st.booleans(), nullable=True) if space.has("function_strict") else st.just(OMITTED),
     })
     return objects({"type": st.just("function"), "function": function})
 
@@ -152,24 +160,24 @@ def tool_identity(tool: dict[str, Any]) -> str:
     return "function:" + tool["function"]["name"] if tool["type"] == "function" else tool["type"]
 
 
-def tool_lists(target: Target) -> st.SearchStrategy[list[dict[str, Any]]]:
+def tool_lists(space: RequestSpace) -> st.SearchStrategy[list[dict[str, Any]]]:
     """Up to 20 tools, 20 often; when dense, one tool of each kind and a second function."""
     kinds = []
-    if target.has("code_interpreter"):
+    if space.has("code_interpreter"):
         kinds.append(objects({"type": st.just("code_interpreter")}))
-    if target.has("file_search"):
-        kinds.append(file_search_tools(target))
-    if target.has("function"):
-        kinds.append(function_tools(target))
-    if target.dense:
-        extra = [function_tools(target)] if target.has("function") else []
+    if space.has("file_search"):
+        kinds.append(file_search_tools(space))
+    if space.has("function"):
+        kinds.append(function_tools(space))
+    if space.dense:
+        extra = [function_tools(space)] if space.has("function") else []
         return st.tuples(*kinds, *extra).map(lambda tools: list({tool_identity(t): t for t in tools}.values()))
     if not kinds:
         return st.builds(list)
     tool = st.one_of(kinds)
     lists = [st.lists(tool, max_size=MAX_TOOLS, unique_by=tool_identity)]
-    if target.has("function"):  # only functions can fill all twenty slots
-        seeds = st.tuples(function_tools(target), st.lists(tool, max_size=2, unique_by=tool_identity))
+    if space.has("function"):  # only functions can fill all twenty slots
+        seeds = st.tuples(function_tools(space), st.lists(tool, max_size=2, unique_by=tool_identity))
         lists.append(seeds.map(lambda seed: _twenty_tools(*seed)))
     return st.one_of(lists)
 
@@ -188,11 +196,11 @@ def _twenty_tools(function: dict[str, Any], others: list[dict[str, Any]]) -> lis
 
 
 @st.composite
-def tool_choices(draw: st.DrawFn, target: Target, tools: Any) -> Any:
-    """``tool_choice`` values that name only tools present in ``tools`` (AMB-22): a mode, or a
+def tool_choices(draw: st.DrawFn, space: RequestSpace, tools: Any) -> Any:
+    """``tool_choice`` values that name only tools present in ``tools`` (a position of the catalogue): a mode, or a
     named tool, each kind as likely whatever the number of tools."""
     tools = tools if isinstance(tools, list) else []
-    modes = ["none", "auto"] + (["required"] if tools and target.has("tool_choice_required") else [])
+    modes = ["none", "auto"] + (["required"] if tools and space.has("tool_choice_required") else [])
     kinds: list[list[Any]] = [modes]
     builtins = sorted({tool["type"] for tool in tools} - {"function"})
     if builtins:
@@ -206,20 +214,20 @@ def tool_choices(draw: st.DrawFn, target: Target, tools: Any) -> Any:
 
 # --- resources -----------------------------------------------------------------------------
 
-def _code_interpreter_resources(target: Target) -> st.SearchStrategy[Any]:
+def _code_interpreter_resources(space: RequestSpace) -> st.SearchStrategy[Any]:
     """``tool_resources.code_interpreter``: the same shape on the run and on the thread."""
-    files = _ids(target, target.file_ids, MAX_CODE_INTERPRETER_FILES)
-    return optional(target, objects({"file_ids": optional(target, files, nullable=False)}), nullable=False)
+    files = _ids(space, space.file_ids, MAX_CODE_INTERPRETER_FILES)
+    return optional(space, objects({"file_ids": optional(space, files, nullable=False)}), nullable=False)
 
 
-def run_tool_resources(target: Target) -> st.SearchStrategy[dict[str, Any]]:
+def run_tool_resources(space: RequestSpace) -> st.SearchStrategy[dict[str, Any]]:
     fields: dict[str, st.SearchStrategy[Any]] = {}
-    if target.has("code_interpreter"):
-        fields["code_interpreter"] = _code_interpreter_resources(target)
-    if target.has("file_search"):
-        stores = _ids(target, target.vector_store_ids, MAX_VECTOR_STORES)
-        file_search = objects({"vector_store_ids": optional(target, stores, nullable=False)})
-        fields["file_search"] = optional(target, file_search, nullable=False)
+    if space.has("code_interpreter"):
+        fields["code_interpreter"] = _code_interpreter_resources(space)
+    if space.has("file_search"):
+        stores = _ids(space, space.vector_store_ids, MAX_VECTOR_STORES)
+        file_search = objects({"vector_store_ids": optional(space, stores, nullable=False)})
+        fields["file_search"] = optional(space, file_search, nullable=False)
     return objects(fields)
 
 
@@ -240,31 +248,31 @@ def _chunk_sizes(draw: st.DrawFn) -> tuple[int, int]:
     return size, draw(bounded_integers(0, size // 2))
 
 
-def vector_store_helpers(target: Target) -> st.SearchStrategy[dict[str, Any]]:
+def vector_store_helpers(space: RequestSpace) -> st.SearchStrategy[dict[str, Any]]:
     fields = {
-        "file_ids": optional(target, _ids(target, target.file_ids, 5), nullable=False),
-        "metadata": optional(target, _metadata(target), nullable=True),
+        "file_ids": optional(space, _ids(space, space.file_ids, 5), nullable=False),
+        "metadata": optional(space, _metadata(space), nullable=True),
     }
-    if target.has("chunking_strategy"):
+    if space.has("chunking_strategy"):
         strategies = st.one_of(objects({"type": st.just("auto")}), static_chunking())
-        fields["chunking_strategy"] = optional(target, strategies, nullable=False)
+        fields["chunking_strategy"] = optional(space, strategies, nullable=False)
     return objects(fields)
 
 
-def thread_tool_resources(target: Target) -> st.SearchStrategy[dict[str, Any]]:
+def thread_tool_resources(space: RequestSpace) -> st.SearchStrategy[dict[str, Any]]:
     fields: dict[str, st.SearchStrategy[Any]] = {}
-    if target.has("code_interpreter"):
-        fields["code_interpreter"] = _code_interpreter_resources(target)
-    if target.has("file_search"):
+    if space.has("code_interpreter"):
+        fields["code_interpreter"] = _code_interpreter_resources(space)
+    if space.has("file_search"):
         # The schema's oneOf: exactly one of vector_store_ids and vector_stores.
-        stores = _ids(target, target.vector_store_ids, MAX_VECTOR_STORES)
+        stores = _ids(space, space.vector_store_ids, MAX_VECTOR_STORES)
         kinds = [objects({"vector_store_ids": stores})]
-        if target.has("vector_stores"):
-            helper = st.lists(vector_store_helpers(target), min_size=1, max_size=MAX_VECTOR_STORES)
+        if space.has("vector_stores"):
+            helper = st.lists(vector_store_helpers(space), min_size=1, max_size=MAX_VECTOR_STORES)
             kinds.append(objects({"vector_stores": helper}))
-            if not target.dense:
+            if not space.dense:
                 kinds.append(objects({"vector_stores": st.builds(list)}))
-        fields["file_search"] = optional(target, st.one_of(kinds), nullable=False)
+        fields["file_search"] = optional(space, st.one_of(kinds), nullable=False)
     return objects(fields)
 
 
@@ -277,50 +285,50 @@ def image_urls() -> st.SearchStrategy[str]:
     return urls.map(lambda url: f"https://example.com/images/{url[0]}.{url[1]}")
 
 
-def content_part_lists(target: Target) -> st.SearchStrategy[list[dict[str, Any]]]:
+def content_part_lists(space: RequestSpace) -> st.SearchStrategy[list[dict[str, Any]]]:
     """Content-part arrays of 1 to 4 parts; when dense, one part of each kind."""
     parts = [objects({"type": st.just("text"), "text": texts(min_size=1)})]
-    detail = optional(target, st.sampled_from(DETAILS), nullable=False)
-    if target.has("image_file") and target.file_ids:
-        image = objects({"file_id": st.sampled_from(target.file_ids), "detail": detail})
+    detail = optional(space, st.sampled_from(DETAILS), nullable=False)
+    if space.has("image_file") and space.file_ids:
+        image = objects({"file_id": st.sampled_from(space.file_ids), "detail": detail})
         parts.append(objects({"type": st.just("image_file"), "image_file": image}))
-    if target.has("image_url"):
+    if space.has("image_url"):
         image = objects({"url": image_urls(), "detail": detail})
         parts.append(objects({"type": st.just("image_url"), "image_url": image}))
-    if target.dense:
+    if space.dense:
         return st.tuples(*parts).map(list)
     return st.lists(st.one_of(parts), min_size=1, max_size=4)
 
 
-def attachments(target: Target) -> st.SearchStrategy[dict[str, Any]]:
-    types = [name for name in ("code_interpreter", "file_search") if target.has(name)]
+def attachments(space: RequestSpace) -> st.SearchStrategy[dict[str, Any]]:
+    types = [name for name in ("code_interpreter", "file_search") if space.has(name)]
     tools = st.lists(st.sampled_from(types), min_size=1, max_size=len(types), unique=True)
     return objects({
-        "file_id": st.sampled_from(target.file_ids),
+        "file_id": st.sampled_from(space.file_ids),
         "tools": tools.map(lambda names: [{"type": name} for name in names]),
     })
 
 
-def messages(target: Target) -> st.SearchStrategy[dict[str, Any]]:
-    roles = ("user", "assistant") if target.has("assistant_messages") else ("user",)
+def messages(space: RequestSpace) -> st.SearchStrategy[dict[str, Any]]:
+    roles = ("user", "assistant") if space.has("assistant_messages") else ("user",)
     contents = [texts(min_size=1, max_size=40)]
-    if target.has("content_parts"):
-        contents.append(content_part_lists(target))
+    if space.has("content_parts"):
+        contents.append(content_part_lists(space))
     fields = {"role": st.sampled_from(roles), "content": st.one_of(contents)}
-    attachable = target.has("code_interpreter") or target.has("file_search")
-    if target.has("attachments") and target.file_ids and attachable:
+    attachable = space.has("code_interpreter") or space.has("file_search")
+    if space.has("attachments") and space.file_ids and attachable:
         fields["attachments"] = optional(
-            target, _lists(target, attachments(target), 3), nullable=True
+            space, _lists(space, attachments(space), 3), nullable=True
         )
-    fields["metadata"] = optional(target, _metadata(target), nullable=True)
+    fields["metadata"] = optional(space, _metadata(space), nullable=True)
     return objects(fields)
 
 
-def threads(target: Target) -> st.SearchStrategy[dict[str, Any]]:
-    fields = {"messages": optional(target, _lists(target, messages(target), 3), nullable=False)}
-    if target.has("tool_resources"):
-        fields["tool_resources"] = optional(target, thread_tool_resources(target), nullable=True)
-    fields["metadata"] = optional(target, _metadata(target), nullable=True)
+def threads(space: RequestSpace) -> st.SearchStrategy[dict[str, Any]]:
+    fields = {"messages": optional(space, _lists(space, messages(space), 3), nullable=False)}
+    if space.has("tool_resources"):
+        fields["tool_resources"] = optional(space, thread_tool_resources(space), nullable=True)
+    fields["metadata"] = optional(space, _metadata(space), nullable=True)
     return objects(fields)
 
 
@@ -333,68 +341,68 @@ def truncation_strategies() -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
-def json_schema_formats(target: Target) -> st.SearchStrategy[dict[str, Any]]:
+def json_schema_formats(space: RequestSpace) -> st.SearchStrategy[dict[str, Any]]:
     json_schema = objects({
         "name": names(),
-        "description": optional(target, texts(), nullable=False),
-        "schema": optional(target, json_schemas(), nullable=False),
-        "strict": optional(target, st.booleans(), nullable=True),
+        "description": optional(space, texts(), nullable=False),
+        "schema": optional(space, json_schemas(), nullable=False),
+        "strict": optional(space, st.booleans(), nullable=True),
     })
     return objects({"type": st.just("json_schema"), "json_schema": json_schema})
 
 
-def response_formats(target: Target) -> st.SearchStrategy[Any]:
-    modes = ["auto"] + (["none"] if target.has("response_format_none") else [])
+def response_formats(space: RequestSpace) -> st.SearchStrategy[Any]:
+    modes = ["auto"] + (["none"] if space.has("response_format_none") else [])
     formats = [st.sampled_from(modes), objects({"type": st.just("text")})]
-    if target.has("json_object"):
+    if space.has("json_object"):
         formats.append(objects({"type": st.just("json_object")}))
-    if target.has("json_schema"):
-        formats.append(json_schema_formats(target))
+    if space.has("json_schema"):
+        formats.append(json_schema_formats(space))
     return st.one_of(formats)
 
 
-def _run_options(target: Target) -> dict[str, tuple[str, st.SearchStrategy[Any], bool]]:
+def _run_options(space: RequestSpace) -> dict[str, tuple[str, st.SearchStrategy[Any], bool]]:
     """Top-level properties other than thread/tools/tool_choice: (feature, values, nullable)."""
     token_limits = bounded_integers(MIN_MAX_TOKENS, LARGEST_TOKEN_LIMIT)
     return {
-        "model": ("", st.sampled_from(target.models), True),
+        "model": ("", st.sampled_from(space.models), True),
         "instructions": ("", texts(max_size=60), True),
-        "tool_resources": ("tool_resources", run_tool_resources(target), True),
-        "metadata": ("", _metadata(target), True),
+        "tool_resources": ("tool_resources", run_tool_resources(space), True),
+        "metadata": ("", _metadata(space), True),
         "temperature": ("temperature", bounded_numbers(0, 2), True),
         "top_p": ("top_p", bounded_numbers(0, 1), True),
         "max_prompt_tokens": ("max_tokens", token_limits, True),
         "max_completion_tokens": ("max_tokens", token_limits, True),
         "truncation_strategy": ("truncation_strategy", truncation_strategies(), True),
         "parallel_tool_calls": ("parallel_tool_calls", st.booleans(), False),
-        "response_format": ("response_format", response_formats(target), True),
+        "response_format": ("response_format", response_formats(space), True),
     }
 
 
 def request_bodies(
-    target: Target,
+    space: RequestSpace,
     *,
     present: Collection[str] = (),
-    tools: Callable[[Target], st.SearchStrategy[list[dict[str, Any]]]] = tool_lists,
+    tools: Callable[[RequestSpace], st.SearchStrategy[list[dict[str, Any]]]] = tool_lists,
 ) -> st.SearchStrategy[dict[str, Any]]:
-    """Valid request bodies for ``target``; the top-level properties in ``present`` are never
+    """Valid request bodies for ``space``; the top-level properties in ``present`` are never
     omitted nor null. ``tools`` builds the strategy of the ``tools`` list."""
 
     def field(name: str, values: st.SearchStrategy[Any], *, nullable: bool) -> st.SearchStrategy[Any]:
-        return values if name in present else optional(target, values, nullable=nullable)
+        return values if name in present else optional(space, values, nullable=nullable)
 
     fields: dict[str, st.SearchStrategy[Any]] = {
-        "assistant_id": st.sampled_from(target.assistant_ids),
-        "thread": field("thread", threads(target), nullable=False),
+        "assistant_id": st.sampled_from(space.assistant_ids),
+        "thread": field("thread", threads(space), nullable=False),
     }
-    for name, (feature, values, nullable) in _run_options(target).items():
-        if not feature or target.has(feature):
+    for name, (feature, values, nullable) in _run_options(space).items():
+        if not feature or space.has(feature):
             fields[name] = field(name, values, nullable=nullable)
-    if target.stream is None:
+    if space.stream is None:
         fields["stream"] = field("stream", st.booleans(), nullable=True)
     else:
-        fields["stream"] = st.just(target.stream)
-    tool_values = field("tools", tools(target), nullable=True)
+        fields["stream"] = st.just(space.stream)
+    tool_values = field("tools", tools(space), nullable=True)
 
     @st.composite
     def bodies(draw: st.DrawFn) -> dict[str, Any]:
@@ -402,8 +410,8 @@ def request_bodies(
         drawn_tools = draw(tool_values)
         if drawn_tools is not OMITTED:
             body["tools"] = drawn_tools
-        if target.has("tool_choice"):
-            choice = draw(field("tool_choice", tool_choices(target, drawn_tools), nullable=True))
+        if space.has("tool_choice"):
+            choice = draw(field("tool_choice", tool_choices(space, drawn_tools), nullable=True))
             if choice is not OMITTED:
                 body["tool_choice"] = choice
         return body
@@ -419,7 +427,7 @@ def create_thread_and_run_requests(
     vector_store_ids: Sequence[str] = DEFAULT_VECTOR_STORE_IDS,
     stream: bool | None = None,
     exclude: Collection[str] = frozenset(),
-    profile: str | Profile = "v2-current",
+    profile: str | SpecProfile = "v2-current",
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid ``CreateThreadAndRunRequest`` bodies (``POST /v1/threads/runs``), as JSON-ready dicts.
 
@@ -435,7 +443,7 @@ def create_thread_and_run_requests(
     Where the spec leaves a combination open, it is not generated (see this module's
     docstring): a named ``tool_choice`` always names a tool of the request's ``tools``.
 
-    Parameters describe the target, so that every body is one it must accept:
+    Parameters describe the target (the server under test), so that every body is one it must accept:
 
     - ``assistant_ids``: assistants that exist; ``assistant_id`` is one of them.
     - ``models``: models the target serves, for ``model``; None: ``gpt-4o`` or ``gpt-4o-mini``.
@@ -447,10 +455,10 @@ def create_thread_and_run_requests(
     - ``stream``: None draws ``stream`` omitted, false, null or true; True or False fixes it.
     - ``exclude``: features the target lacks (names from ``strategies.FEATURES``, e.g.
       ``{"code_interpreter", "json_schema", "image_url"}``); their branches are never drawn.
-    - ``profile``: the spec version, a name from ``strategies.PROFILES`` or a ``Profile``.
+    - ``profile``: the spec version, a name from ``strategies.SPEC_PROFILES`` or a ``SpecProfile``.
 
     Raises ``ValueError`` for an unknown feature or profile, or no assistant id.
     """
-    target = make_target(assistant_ids=assistant_ids, models=models, file_ids=file_ids,
+    space = make_request_space(assistant_ids=assistant_ids, models=models, file_ids=file_ids,
                          vector_store_ids=vector_store_ids, stream=stream, exclude=exclude, profile=profile)
-    return request_bodies(target)
+    return request_bodies(space)

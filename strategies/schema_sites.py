@@ -16,7 +16,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from conformance.spec import SCHEMA_PREFIX, document
+from conformance.core.spec import SCHEMA_PREFIX, document
 
 REQUEST_SCHEMA = SCHEMA_PREFIX + "CreateThreadAndRunRequest"
 Location = tuple[str | int, ...]

@@ -11,9 +11,15 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from strategies.profiles import Profile
+from strategies.profiles import SpecProfile
 from strategies.requests import MAX_TOOLS, MIN_MAX_TOKENS, function_tools, request_bodies, tool_lists
-from strategies.target import DEFAULT_ASSISTANT_IDS, DEFAULT_FILE_IDS, DEFAULT_VECTOR_STORE_IDS, Target, make_target
+from strategies.space import (
+    DEFAULT_ASSISTANT_IDS,
+    DEFAULT_FILE_IDS,
+    DEFAULT_VECTOR_STORE_IDS,
+    RequestSpace,
+    make_request_space,
+)
 from strategies.values import long_prompts
 
 # Top-level properties that a run object echoes back (RunObject has each of them).
@@ -39,7 +45,7 @@ def requests_forcing_requires_action(
     vector_store_ids: Sequence[str] = DEFAULT_VECTOR_STORE_IDS,
     stream: bool | None = None,
     exclude: Collection[str] = frozenset(),
-    profile: str | Profile = "v2-current",
+    profile: str | SpecProfile = "v2-current",
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid bodies whose run must stop in ``requires_action``: ``tools`` has at least one
     function, and ``tool_choice`` names one of them
@@ -48,12 +54,12 @@ def requests_forcing_requires_action(
     Parameters as for ``create_thread_and_run_requests``. Raises ``ValueError`` if the target
     lacks function tools or ``tool_choice``.
     """
-    target = _target(
+    space = _request_space(
         ("function", "tool_choice"),
         assistant_ids=assistant_ids, models=models, file_ids=file_ids, vector_store_ids=vector_store_ids,
         stream=stream, exclude=exclude, profile=profile,
     )
-    bodies = request_bodies(target, present=("tools",), tools=_tools_with_a_function)
+    bodies = request_bodies(space, present=("tools",), tools=_tools_with_a_function)
 
     @st.composite
     def forcing(draw: st.DrawFn) -> dict[str, Any]:
@@ -65,13 +71,13 @@ def requests_forcing_requires_action(
     return forcing()
 
 
-def _tools_with_a_function(target: Target) -> st.SearchStrategy[list[dict[str, Any]]]:
+def _tools_with_a_function(space: RequestSpace) -> st.SearchStrategy[list[dict[str, Any]]]:
     def ensure_function(tools: list[dict[str, Any]], function: dict[str, Any]) -> list[dict[str, Any]]:
         if any(tool["type"] == "function" for tool in tools):
             return tools
         return [*tools[: MAX_TOOLS - 1], function]  # no function yet, so no name clash
 
-    return st.tuples(tool_lists(target), function_tools(target)).map(lambda t: ensure_function(*t))
+    return st.tuples(tool_lists(space), function_tools(space)).map(lambda t: ensure_function(*t))
 
 
 def requests_ending_incomplete(
@@ -82,7 +88,7 @@ def requests_ending_incomplete(
     vector_store_ids: Sequence[str] = DEFAULT_VECTOR_STORE_IDS,
     stream: bool | None = None,
     exclude: Collection[str] = frozenset(),
-    profile: str | Profile = "v2-current",
+    profile: str | SpecProfile = "v2-current",
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid bodies whose run must end ``incomplete`` (reason ``max_completion_tokens``):
     ``max_completion_tokens`` is 256 and the last thread message is a user message of at
@@ -94,12 +100,12 @@ def requests_ending_incomplete(
     Parameters as for ``create_thread_and_run_requests``. Raises ``ValueError`` if the target
     lacks the max_*_tokens properties.
     """
-    target = _target(
+    space = _request_space(
         ("max_tokens",),
         assistant_ids=assistant_ids, models=models, file_ids=file_ids, vector_store_ids=vector_store_ids,
         stream=stream, exclude=exclude, profile=profile,
     )
-    bodies = request_bodies(target, present=("thread",))
+    bodies = request_bodies(space, present=("thread",))
 
     @st.composite
     def ending_incomplete(draw: st.DrawFn) -> dict[str, Any]:
@@ -108,7 +114,7 @@ def requests_ending_incomplete(
         body["thread"]["messages"] = [*body["thread"].get("messages", []), prompt]
         body["max_completion_tokens"] = MIN_MAX_TOKENS
         body.pop("max_prompt_tokens", None)
-        if target.has("tool_choice"):
+        if space.has("tool_choice"):
             body["tool_choice"] = "none"
         return body
 
@@ -123,7 +129,7 @@ def requests_with_overrides(
     vector_store_ids: Sequence[str] = DEFAULT_VECTOR_STORE_IDS,
     stream: bool | None = None,
     exclude: Collection[str] = frozenset(),
-    profile: str | Profile = "v2-current",
+    profile: str | SpecProfile = "v2-current",
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid bodies in which every property the run object echoes (``ECHOED_PROPERTIES``:
     model, instructions, tools, metadata, temperature, top_p, max_*_tokens,
@@ -133,18 +139,18 @@ def requests_with_overrides(
 
     Parameters as for ``create_thread_and_run_requests``.
     """
-    target = _target(
+    space = _request_space(
         (),
         assistant_ids=assistant_ids, models=models, file_ids=file_ids, vector_store_ids=vector_store_ids,
         stream=stream, exclude=exclude, profile=profile,
     )
-    present = [name for name in ECHOED_PROPERTIES if name not in _ECHO_FEATURES or target.has(_ECHO_FEATURES[name])]
-    return request_bodies(target, present=present)
+    present = [name for name in ECHOED_PROPERTIES if name not in _ECHO_FEATURES or space.has(_ECHO_FEATURES[name])]
+    return request_bodies(space, present=present)
 
 
-def _target(needs: tuple[str, ...], **parameters: Any) -> Target:
-    target = make_target(**parameters)
-    missing = [feature for feature in needs if not target.has(feature)]
+def _request_space(needs: tuple[str, ...], **parameters: Any) -> RequestSpace:
+    space = make_request_space(**parameters)
+    missing = [feature for feature in needs if not space.has(feature)]
     if missing:
         raise ValueError(f"these requests need features the target lacks: {missing}")
-    return target
+    return space

@@ -14,7 +14,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.spec.description_rules import (
+from conformance.core.spec.description_rules import (
     METADATA_MAX_KEY_LENGTH,
     METADATA_MAX_PAIRS,
     METADATA_MAX_VALUE_LENGTH,

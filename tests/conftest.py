@@ -17,7 +17,7 @@ from hypothesis import settings
 
 from conformance.server import ServerConfig, create_app
 from conformance.server.background import running_server
-from conformance.spec import document, validator
+from conformance.core.spec import document, validator
 
 
 # CI gates a merge: there the property tests replay the same examples on every run (a red

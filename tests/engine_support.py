@@ -1,22 +1,27 @@
-"""Running the engine in-process against an ASGI app, with a small profile that keeps tests fast."""
+"""Running the engine in-process against an ASGI app, with a small run profile that keeps tests fast."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from starlette.types import ASGIApp
 
 from broken.variants import KEY
+from conformance.core.results import SuiteResult, Verdict
 from conformance.engine import scenarios
 from conformance.engine.client import ClientConfig
-from conformance.engine.runner import PROPERTIES, Generation, Profile, Property, RunConfig, run_suite
-from conformance.results import SuiteResult, Verdict
+from conformance.engine.properties import PROPERTIES, Generation, Property, RunProfile, examples
+from conformance.engine.runner import RunConfig, run_suite
 from conformance.server.background import running_server
 
-TEST_PROFILE = Profile("test", "small and fast, for the suite's own tests", {
+# The test profile's examples per property; a property not named here gets none.
+TEST_EXAMPLES = {
     "accept": 6, "echo": 6, "follow": 2, "tool-round-trip": 1, "incomplete": 1, "cancel": 1,
     "reject-schema": 12, "reject-metadata": 4, "reject-prose": 4, "reject-raw": 3, "reject-stream": 6,
-}, shrink_time=1.5)
+}
+TEST_PROFILE = RunProfile("test", "small and fast, for the suite's own tests", shrink_time=1.5)
 POLL_TIMEOUT = 2.0
 MODELS = ("gpt-4o", "gpt-4o-mini")  # two: a model override must be observable
 
@@ -27,20 +32,28 @@ def rejecting(rules: tuple[str, ...]) -> Property:
         import strategies
 
         return strategies.invalid_requests(violating=rules, stream=False, **generation.keywords())
-    return Property("reject-schema", build, scenarios.reject)
+    return Property("reject-schema", build, scenarios.reject, examples(0, 0, 0))
+
+
+def counted(properties: tuple[Property, ...] = PROPERTIES,
+            counts: Mapping[str, int] = TEST_EXAMPLES) -> tuple[Property, ...]:
+    """``properties`` with ``counts`` examples in the test profile (none for a property not named)."""
+    return tuple(replace(prop, examples={**prop.examples, TEST_PROFILE.name: counts.get(prop.name, 0)})
+                 for prop in properties)
 
 
 def certify(app: ASGIApp, *, key: str | None = KEY, rules: tuple[str, ...] | None = None,
-            properties: tuple[Property, ...] | None = None, profile: Profile = TEST_PROFILE, seed: int = 7,
-            **options: Any) -> SuiteResult:
-    """Run the suite against ``app`` served on a free loopback port."""
+            properties: tuple[Property, ...] | None = None, counts: Mapping[str, int] = TEST_EXAMPLES,
+            shrink_time: float = TEST_PROFILE.shrink_time, seed: int = 7, **options: Any) -> SuiteResult:
+    """Run the suite against ``app`` served on a free loopback port, with ``counts`` examples per
+    property (of ``properties``, default all; ``rules`` restricts the schema rejections)."""
     chosen = properties or PROPERTIES
     if rules is not None:
         chosen = tuple(rejecting(rules) if prop.name == "reject-schema" else prop for prop in chosen)
     with running_server(app) as base_url:
         config = RunConfig(client=ClientConfig(base_url=base_url, api_key=key, request_timeout=5.0),
-                           profile=profile, seed=seed, poll_timeout=POLL_TIMEOUT, properties=chosen,
-                           models=MODELS, **options)
+                           profile=replace(TEST_PROFILE, shrink_time=shrink_time), seed=seed,
+                           poll_timeout=POLL_TIMEOUT, properties=counted(chosen, counts), models=MODELS, **options)
         return run_suite(config)
 
 
@@ -54,4 +67,3 @@ def exercised(result: SuiteResult) -> set[str]:
 
 def first_failure(result: SuiteResult, requirement_id: str) -> Any:
     return next(item.failures[0] for item in result.results if item.requirement.id == requirement_id)
-

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance import catalogue
-from conformance.exchange import Exchange, StreamEvent, redact_headers
-from conformance.findings import Finding, Severity
-from conformance.results import FailureRecord, RequirementResult, SuiteResult, Verdict
+from conformance.core import catalogue
+from conformance.core.observation import Exchange, StreamEvent
+from conformance.core.redaction import Redactor
+from conformance.core.findings import Finding, Severity
+from conformance.core.results import FailureRecord, RequirementResult, SuiteResult, Verdict
 
 KEY = "sk-test-PLANTED0123456789abcdefKEY"
 DEBUG_TOKEN = "dbg-PLANTED-token-77"  # a custom header value the user marks secret
@@ -47,7 +48,7 @@ def _headers(**extra: str) -> dict[str, str]:
         "X-Debug-Token": DEBUG_TOKEN,
     }
     headers.update(extra)
-    return redact_headers(headers)  # as the engine does: Authorization & friends never stored
+    return Redactor().headers(headers)  # as the engine does: Authorization & friends never stored
 
 
 def _event(name: str, data: Any, at: float) -> StreamEvent:
@@ -156,7 +157,8 @@ def failures_by_id() -> dict[str, RequirementResult]:
             40,
             FailureRecord(
                 Finding(
-                    "REQ-002", "temperature 3 (maximum 2) was accepted with 200", expected=400, observed=200
+                    catalogue.get("REQ-002"), "temperature 3 (maximum 2) was accepted with 200", expected=400,
+                    observed=200
                 ),
                 bad_temperature,
                 rejected,
@@ -168,7 +170,7 @@ def failures_by_id() -> dict[str, RequirementResult]:
             6,
             FailureRecord(
                 Finding(
-                    "REQ-005",
+                    catalogue.get("REQ-005"),
                     f"a body that is not JSON got 500 (server said: Incorrect API key provided: {KEY})",
                     expected=400,
                     observed=500,
@@ -182,7 +184,7 @@ def failures_by_id() -> dict[str, RequirementResult]:
             Verdict.FAIL,
             12,
             FailureRecord(
-                Finding("RUN-002", "GET of the created run answered 404", expected=200, observed=404),
+                Finding(catalogue.get("RUN-002"), "GET of the created run answered 404", expected=200, observed=404),
                 {"assistant_id": "asst_1"},
                 follow_up,
             ),
@@ -193,7 +195,7 @@ def failures_by_id() -> dict[str, RequirementResult]:
             9,
             FailureRecord(
                 Finding(
-                    "SSE-009",
+                    catalogue.get("SSE-009"),
                     "an event was sent after done",
                     expected="nothing after done",
                     observed={"event": "thread.run.completed", "index": len(after_done) - 1},
@@ -208,7 +210,7 @@ def failures_by_id() -> dict[str, RequirementResult]:
             Verdict.FAIL,
             9,
             FailureRecord(
-                Finding("SSE-002", "the stream ended without a terminal run event or done (cut short)"),
+                Finding(catalogue.get("SSE-002"), "the stream ended without a terminal run event or done (cut short)"),
                 stream_body,
                 _stream_exchange(cut, stream_body),
             ),
@@ -219,7 +221,7 @@ def failures_by_id() -> dict[str, RequirementResult]:
             9,
             FailureRecord(
                 Finding(
-                    "SSE-004",
+                    catalogue.get("SSE-004"),
                     "unknown event name thread.run.vendor_extension",
                     severity=Severity.WARN,
                     observed="thread.run.vendor_extension",

@@ -6,20 +6,19 @@ from typing import Any
 
 import pytest
 
+from conformance.core import catalogue
+from conformance.core.findings import Severity
+from conformance.core.observation import Exchange, Headers, StreamEvent
+from conformance.core.spec.runs import STATUSES, TERMINAL, illegal_transitions, is_legal_transition
 from conformance.engine.checks.common import echoes
-from conformance.engine.checks.lifecycle import check_immutable, check_transitions
-from conformance.engine.checks.run_object import STATUS_TABLE, check_run_document, check_status_fields
-from conformance.engine.checks.status import check_error_envelope, check_rejected, check_rejected_before_stream
-from conformance.engine.client import Reply
-from conformance.engine.lifecycle import STATUSES, TERMINAL, illegal_transitions, is_legal_transition
-from conformance.exchange import Exchange, StreamEvent
-from conformance.findings import Severity
+from conformance.engine.checks.lifecycle import immutable, transitions
+from conformance.engine.checks.requests import REJECTED, error_envelope, rejected_before_stream
+from conformance.engine.checks.run_object import STATUS_TABLE, run_document as check_run_document, status_fields
 
 
-def reply(status: int, body: bytes, content_type: str = "application/json") -> Reply:
-    exchange = Exchange("POST", "http://target/v1/threads/runs", {}, status=status,
-                        response_headers={"Content-Type": content_type})
-    return Reply(exchange=exchange, content=body)
+def reply(status: int, body: bytes, content_type: str = "application/json") -> Exchange:
+    return Exchange("POST", "http://target/v1/threads/runs", Headers(), status=status,
+                    response_headers=Headers({"Content-Type": content_type}), content=body)
 
 
 def run_document(status: str = "completed", **changes: Any) -> dict[str, Any]:
@@ -38,7 +37,11 @@ def run_document(status: str = "completed", **changes: Any) -> dict[str, Any]:
 
 
 class Invalid:
-    requirement_id, rule, description = "REQ-002", "maximum", "temperature above 2"
+    requirement, rule, description = catalogue.get("REQ-002"), "maximum", "temperature above 2"
+
+
+def check_rejected(invalid: Invalid, answer: Exchange) -> list:
+    return REJECTED[invalid.requirement](invalid, answer)
 
 
 def test_terminal_states_are_absorbing_and_polling_may_skip_states() -> None:
@@ -55,11 +58,11 @@ def test_the_status_table_covers_every_status() -> None:
 
 def test_a_consistent_completed_run_has_no_finding() -> None:
     assert check_run_document(run_document()) == []
-    assert check_status_fields(run_document()) == []
+    assert status_fields(run_document()) == []
 
 
 def test_completed_at_while_in_progress_is_a_status_field_finding() -> None:
-    findings = check_status_fields(run_document("in_progress", usage=None))
+    findings = status_fields(run_document("in_progress", usage=None))
     assert [(f.requirement_id, f.message) for f in findings] == [
         ("RUN-007", "completed_at is set while the run is in_progress")]
 
@@ -75,12 +78,12 @@ def test_a_run_that_leaves_a_terminal_state_is_a_transition_finding_only() -> No
     observations = [run_document("in_progress", completed_at=None, usage=None), run_document(),
                     run_document("in_progress", completed_at=None, usage=None)]
     statuses = [run["status"] for run in observations]
-    assert [f.requirement_id for f in check_transitions(statuses)] == ["LIFE-002"]
-    assert check_immutable(observations) == []  # not also LIFE-003
+    assert [f.requirement_id for f in transitions(statuses)] == ["LIFE-002"]
+    assert immutable(observations) == []  # not also LIFE-003
 
 
 def test_a_changed_terminal_timestamp_is_an_immutability_finding() -> None:
-    findings = check_immutable([run_document(), run_document(completed_at=1_700_000_009)])
+    findings = immutable([run_document(), run_document(completed_at=1_700_000_009)])
     assert [f.requirement_id for f in findings] == ["LIFE-003"]
 
 
@@ -102,29 +105,29 @@ def test_echoes(expected: Any, observed: Any, equal: bool) -> None:
 def test_a_framework_422_is_two_findings_one_per_requirement() -> None:
     answer = reply(422, b'{"detail": [{"msg": "bad"}]}')
     assert [f.requirement_id for f in check_rejected(Invalid(), answer)] == ["REQ-002"]
-    assert [f.requirement_id for f in check_error_envelope(answer)] == ["ERR-001"]
+    assert [f.requirement_id for f in error_envelope(answer)] == ["ERR-001"]
 
 
 def test_a_400_with_the_envelope_and_a_charset_passes() -> None:
     body = b'{"error": {"message": "m", "type": "invalid_request_error", "param": "temperature", "code": null}}'
     answer = reply(400, body, "application/json; charset=utf-8")
     assert check_rejected(Invalid(), answer) == []
-    assert check_error_envelope(answer) == []
-    assert check_rejected_before_stream(answer) == []
+    assert error_envelope(answer) == []
+    assert rejected_before_stream(answer) == []
 
 
-def stream_reply(status: int, events: list[str]) -> Reply:
+def stream_reply(status: int, events: list[str]) -> Exchange:
     answer = reply(status, b"", "text/event-stream")
-    answer.exchange.events = [StreamEvent(name, "{}", 0.0) for name in events]
+    answer.events = [StreamEvent(name, "{}", 0.0) for name in events]
     return answer
 
 
 def test_an_error_sent_in_an_event_stream_is_req_006_only() -> None:
     for answer in (stream_reply(400, []), stream_reply(200, ["thread.created", "error", "done"])):
-        assert [f.requirement_id for f in check_rejected_before_stream(answer)] == ["REQ-006"]
+        assert [f.requirement_id for f in rejected_before_stream(answer)] == ["REQ-006"]
 
 
 def test_an_accepted_invalid_stream_request_is_the_rules_requirement() -> None:
     answer = stream_reply(200, ["thread.created", "thread.run.created", "done"])
-    assert check_rejected_before_stream(answer) == []
+    assert rejected_before_stream(answer) == []
     assert [f.requirement_id for f in check_rejected(Invalid(), answer)] == ["REQ-002"]

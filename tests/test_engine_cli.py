@@ -15,11 +15,11 @@ import pytest
 from broken.middleware import NOT_JSON, Answer, Call, Rewrite
 from broken.variants import BROKEN, KEY, reference
 from conformance.cli import main
-from conformance.catalogue import CATALOGUE
+from conformance.core.catalogue import CATALOGUE
 from conformance.engine.client import ClientConfig
 from conformance.engine.runner import RunConfig, run_suite
 from conformance.server.background import free_port, running_server
-from engine_support import POLL_TIMEOUT, TEST_PROFILE, certify
+from engine_support import POLL_TIMEOUT, TEST_PROFILE, certify, counted
 
 
 def test_the_embedded_reference_server_is_certified(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -127,7 +127,7 @@ def test_the_suites_assistants_are_deleted_and_a_given_one_is_kept() -> None:
         own = httpx.post(f"{base_url}/assistants", json={"model": "gpt-4o", "instructions": "mine"},
                          headers=headers).json()["id"]
         config = RunConfig(client=ClientConfig(base_url=base_url, api_key=KEY), profile=TEST_PROFILE, seed=3,
-                           poll_timeout=POLL_TIMEOUT, assistant_id=own)
+                           poll_timeout=POLL_TIMEOUT, assistant_id=own, properties=counted())
         given = run_suite(config)
         created = run_suite(dataclasses.replace(config, assistant_id=None))
         suite_ids = [i for i in app.state["assistants"] if i != own]

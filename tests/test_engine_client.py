@@ -24,7 +24,7 @@ from conformance.engine.client import (
     TargetClient,
     retry_rate_limited,
 )
-from conformance.exchange import REDACTED
+from conformance.core.redaction import REDACTED
 from conformance.server.background import free_port, running_server
 
 SECRET = "sk-very-secret-key"
@@ -82,7 +82,7 @@ def test_a_refused_connection_is_a_transport_error_not_an_exception() -> None:
 def test_secrets_never_enter_the_evidence(base_url: str) -> None:
     with client(base_url, headers={"X-Tenant-Token": "tenant-secret"},
                 secret_headers=frozenset({"x-tenant-token"})) as target:
-        exchange = target.get("tells").exchange
+        exchange = target.get("tells")
     assert exchange.request_headers["authorization"] == REDACTED
     assert exchange.request_headers["x-tenant-token"] == REDACTED
     assert SECRET not in exchange.response_body and REDACTED in exchange.response_body
@@ -135,9 +135,9 @@ def test_a_target_that_stays_rate_limited_abandons_the_work_after_the_retries(mo
 
 def test_the_auth_probe_keeps_its_wrong_key_in_the_evidence_and_never_the_real_one(base_url: str) -> None:
     with client(base_url) as target:
-        wrong = target.post("tells", {}, public_headers={"Authorization": "Bearer sk-wrong"}).exchange
-        leaked = target.post("tells", {}, public_headers={"Authorization": f"Bearer {SECRET}"}).exchange
-        missing = target.post("tells", {}, omit_headers=("Authorization",)).exchange
+        wrong = target.post("tells", {}, public_headers={"Authorization": "Bearer sk-wrong"})
+        leaked = target.post("tells", {}, public_headers={"Authorization": f"Bearer {SECRET}"})
+        missing = target.post("tells", {}, omit_headers=("Authorization",))
     assert wrong.request_headers["authorization"] == "Bearer sk-wrong"
     assert leaked.request_headers["authorization"] == f"Bearer {REDACTED}"  # the real key is scrubbed anyway
     assert "authorization" not in {name.lower() for name in missing.request_headers}

@@ -13,13 +13,18 @@ import pytest
 from hypothesis import strategies as st
 
 from broken.variants import BROKEN, CONFORMANT, KEY, Variant, fails_with_temperature, reference, rewrite
-from conformance import catalogue
+from conformance.core import catalogue
+from conformance.core.results import Verdict
 from conformance.engine import scenarios
-from conformance.engine.checks import covered_requirements
-from conformance.engine.runner import Generation, Profile, Property
-from conformance.results import Verdict
+from conformance.engine.checks import CHECKS
+from conformance.engine.properties import Generation, Property, examples
 from engine_support import certify, exercised, first_failure, verdicts
 from reports.reproduce import KEY_VARIABLE, reproducer
+
+
+def covered_requirements() -> set[str]:
+    """The requirements the REST checks judge (the stream rules have their own variants)."""
+    return {check.requirement.id for check in CHECKS if check.function.__module__.startswith("conformance.engine.")}
 
 
 @pytest.mark.parametrize("variant", BROKEN, ids=lambda variant: variant.name)
@@ -63,7 +68,8 @@ def test_function_call_under_tool_choice_auto_passes() -> None:
             "thread": {"messages": [{"role": "user", "content": "please run lookup_order_status for order 42"}]},
         })
 
-    result = certify(reference(), properties=(Property("follow", mentioning_a_function, scenarios.follow),))
+    result = certify(reference(), properties=(Property("follow", mentioning_a_function, scenarios.follow,
+                                                       examples(0, 0, 0)),))
     assert verdicts(result, Verdict.FAIL) == set()
     submitted = [item for item in result.results if item.requirement.id == "LIFE-004"]
     assert submitted[0].exercised >= 1  # the run paused in requires_action and was continued
@@ -97,7 +103,7 @@ def test_auth_is_not_probed_without_a_key() -> None:
 
 def test_the_auth_probes_reproducers_send_the_wrong_key_or_none_never_the_real_one() -> None:
     variant = next(v for v in BROKEN if v.name == "auth-not-enforced")
-    result = certify(variant.build(), key=variant.suite_key, profile=Profile("probes", "the probes only", {}, 0.0))
+    result = certify(variant.build(), key=variant.suite_key, counts={}, shrink_time=0.0)  # the probes only
     [auth] = [item for item in result.results if item.requirement.id == "AUTH-001"]
     assert auth.verdict is Verdict.FAIL
     reproducers = {failure.finding.message: reproducer(failure, result.base_url) for failure in auth.failures}

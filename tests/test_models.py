@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import MISSING, TypeAdapter, ValidationError
 
-from conformance.models import SCHEMA_MODELS, CreateThreadAndRunRequest, RunObject
-from conformance.spec import SCHEMA_PREFIX, document, schema_names, validator
+from spec_models import SCHEMA_MODELS, CreateThreadAndRunRequest, RunObject
+from conformance.core.spec import SCHEMA_PREFIX, document, schema_names, validator
 
 COMPONENTS: dict[str, Any] = document()["components"]["schemas"]
 
@@ -459,8 +459,8 @@ def test_unknown_keys_of_open_objects_are_kept() -> None:
 
 
 def test_known_disagreements() -> None:
-    """Where the models deliberately differ from the schema (see ``conformance.models.base``)."""
-    # JSON Schema counts 256.0 as an integer (AMB-30); the strict models take only ints.
+    """Where the models deliberately differ from the schema (see ``spec_models.base``)."""
+    # JSON Schema counts 256.0 as an integer (the suite never sends one); the strict models take only ints.
     assert validator(CTAR).is_valid(request(max_prompt_tokens=256.0))
     assert not model_accepts(CTAR, request(max_prompt_tokens=256.0))
     # ListMessagesResponse and ListRunStepsResponse lack ``type: object``: any non-object passes.

@@ -8,6 +8,7 @@ import json
 import pytest
 from report_support import KEY, sample_result
 
+from conformance.core.redaction import Redactor
 from reports import command
 from reports.json_report import result_to_dict
 from reports.writer import write_reports
@@ -20,7 +21,7 @@ def _main(argv: list[str]) -> int:
 
 
 def test_rerenders_selected_formats(tmp_path, capsys) -> None:
-    saved = write_reports(sample_result(), tmp_path / "run", formats=["json"], secrets=[KEY])["json"]
+    saved = write_reports(sample_result(), tmp_path / "run", formats=["json"], redactor=Redactor.of([KEY]))["json"]
     out = tmp_path / "html"
     assert _main([str(saved), "--format", "html", "--format", "markdown", "--output-dir", str(out)]) == 0
     assert sorted(path.name for path in out.iterdir()) == ["report.html", "summary.md"]
@@ -28,7 +29,7 @@ def test_rerenders_selected_formats(tmp_path, capsys) -> None:
 
 
 def test_default_is_every_format_next_to_the_report(tmp_path) -> None:
-    saved = write_reports(sample_result(), tmp_path, formats=["json"], secrets=[KEY])["json"]
+    saved = write_reports(sample_result(), tmp_path, formats=["json"], redactor=Redactor.of([KEY]))["json"]
     before = json.loads(saved.read_text())
     assert _main([str(saved)]) == 0
     assert sorted(path.name for path in tmp_path.iterdir()) == [

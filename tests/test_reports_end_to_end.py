@@ -28,7 +28,7 @@ from report_support import chromium_missing, expect, opened_report
 
 from broken import variants as rest_variants
 from broken_streams import variants as stream_variants
-from conformance.catalogue import CATALOGUE
+from conformance.core.catalogue import CATALOGUE
 from conformance.cli import main
 from conformance.server.background import running_server
 from reports.json_report import report_schema

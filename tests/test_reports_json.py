@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 from report_support import sample_result
 
-from conformance.catalogue import Area, Level
-from conformance.results import Verdict
+from conformance.core.catalogue import Area, Level
+from conformance.core.results import Verdict
 from reports.html import render_html
 from reports.json_report import (
     SCHEMA_VERSION,
@@ -23,6 +23,7 @@ from reports.json_report import (
 )
 from reports.junit import render_junit
 from reports.markdown import render_markdown
+from reports.model import json_schema
 
 
 def test_report_validates_against_the_shipped_schema() -> None:
@@ -35,10 +36,32 @@ def test_report_validates_against_the_shipped_schema() -> None:
 
 
 def test_schema_enums_follow_the_model() -> None:
-    requirement = report_schema()["$defs"]["requirement"]["properties"]
-    assert requirement["area"]["enum"] == [area.value for area in Area]
-    assert requirement["level"]["enum"] == [level.value for level in Level]
-    assert requirement["verdict"]["enum"] == [verdict.value for verdict in Verdict]
+    definitions = report_schema()["$defs"]
+    requirement = definitions["RequirementEntry"]["properties"]
+
+    def enum(field: str) -> list[str]:
+        return definitions[requirement[field]["$ref"].rsplit("/", 1)[1]]["enum"]
+
+    assert enum("area") == [area.value for area in Area]
+    assert enum("level") == [level.value for level in Level]
+    assert enum("verdict") == [verdict.value for verdict in Verdict]
+
+
+def test_the_shipped_schema_is_the_one_the_model_generates() -> None:
+    assert report_schema() == json_schema(), "regenerate it: python -m reports.model > reports/report.schema.json"
+
+
+def test_a_saved_report_is_validated_strictly() -> None:
+    data = result_to_dict(sample_result())
+    for path, value in ((("requests_sent",), "12"), (("partial",), 1), (("requirements", 0, "exercised"), 1.5),
+                        (("requirements", 0, "failures"), None)):
+        edited = json.loads(json.dumps(data))
+        target = edited
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        with pytest.raises(ReportError, match="/".join(map(str, path))):
+            result_from_dict(edited)
 
 
 def test_failures_carry_example_evidence_and_reproducer() -> None:

@@ -8,7 +8,7 @@ from dataclasses import replace
 from junitparser import Error, Failure, JUnitXml, Skipped
 from report_support import RAW_BODY, sample_result
 
-from conformance import catalogue
+from conformance.core import catalogue
 from reports.junit import render_junit
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from report_support import sample_result
 
-from conformance.results import Verdict
+from conformance.core.results import Verdict
 from reports.markdown import cell, fenced, render_markdown
 
 

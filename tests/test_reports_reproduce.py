@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from report_support import DEBUG_TOKEN, KEY, RAW_BODY, failures_by_id
 
-from conformance.exchange import REDACTED
-from conformance.findings import Finding
-from conformance.results import FailureRecord
+from conformance.core.redaction import REDACTED
+from conformance.core.findings import Finding
+from conformance.core.results import FailureRecord
 from reports.reproduce import ReproRequest, curl_command, python_snippet, raw_bytes, repro_request, reproducer
 
 ENV = {"OPENAI_API_KEY": KEY, "OPENAI_ORGANIZATION": "org-from-env", "X_DEBUG_TOKEN": DEBUG_TOKEN}

@@ -12,7 +12,8 @@ from report_support import DEBUG_TOKEN, KEY, sample_result
 
 from reports import writer
 from reports.json_report import load_report, result_to_dict
-from reports.writer import FILENAMES, FORMATS, scrub_result, write_reports
+from conformance.core.redaction import Redactor
+from reports.writer import FILENAMES, FORMATS, write_reports
 
 
 def _artifacts(directory: Path) -> dict[str, bytes]:
@@ -22,7 +23,7 @@ def _artifacts(directory: Path) -> dict[str, bytes]:
 
 
 def test_writes_every_format_and_nothing_else(tmp_path) -> None:
-    written = write_reports(sample_result(), tmp_path / "out", secrets=[KEY])
+    written = write_reports(sample_result(), tmp_path / "out", redactor=Redactor.of([KEY]))
     assert set(written) == set(FORMATS)
     assert set(_artifacts(tmp_path / "out")) == set(FILENAMES.values())  # no temporary file left
     assert load_report(written["json"]).seed == 1234
@@ -44,7 +45,7 @@ def test_no_secret_reaches_any_artifact(tmp_path) -> None:
     # finding's message, an internal error; DEBUG_TOKEN is a header value marked secret.
     unscrubbed = json.dumps(result_to_dict(sample_result()))
     assert KEY in unscrubbed and DEBUG_TOKEN in unscrubbed
-    write_reports(sample_result(partial=True), tmp_path, secrets=[KEY, DEBUG_TOKEN])
+    write_reports(sample_result(partial=True), tmp_path, redactor=Redactor.of([KEY, DEBUG_TOKEN]))
     artifacts = _artifacts(tmp_path)
     assert len(artifacts) == 4
     for name, content in artifacts.items():
@@ -64,7 +65,7 @@ def test_secrets_escaping_would_disguise_are_scrubbed_too(tmp_path) -> None:
     item = next(item for item in result.results if item.requirement.id == "REQ-002")
     exchange = replace(item.failures[0].exchange, response_body=f"echo {secret}")
     item.failures = [replace(item.failures[0], exchange=exchange)]
-    write_reports(result, tmp_path, secrets=[secret])
+    write_reports(result, tmp_path, redactor=Redactor.of([secret]))
     for name, content in _artifacts(tmp_path).items():
         text = content.decode()
         for form in (
@@ -78,12 +79,12 @@ def test_secrets_escaping_would_disguise_are_scrubbed_too(tmp_path) -> None:
     assert "echo <redacted>" in (tmp_path / "report.json").read_text()
 
 
-def test_scrub_result_leaves_the_original_alone() -> None:
+def test_redacting_a_result_leaves_the_original_alone() -> None:
     result = sample_result()
-    clean = scrub_result(result, [KEY, ""])
+    clean = Redactor.of([KEY, ""]).result(result)
     assert KEY not in json.dumps(result_to_dict(clean))
     assert KEY in json.dumps(result_to_dict(result))
-    assert scrub_result(result, [""]) is result
+    assert Redactor.of([""]).result(result) is result
 
 
 def test_partial_run_is_written_valid_and_marked(tmp_path) -> None:

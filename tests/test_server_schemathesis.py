@@ -20,8 +20,8 @@ from schemathesis.specs.openapi.checks import (
 
 from conformance.server import ServerConfig, create_app
 from conformance.server.background import running_server
-from conformance.spec import document
-from conformance.spec.description_rules import description_rule_violations
+from conformance.core.spec import document
+from conformance.core.spec.description_rules import description_rule_violations
 
 API_KEY = "sk-schemathesis-test"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
@@ -32,9 +32,9 @@ AUTH = {"Authorization": f"Bearer {API_KEY}"}
 # - negative_data_rejection: a body that breaks the schema is refused with a 4xx;
 # - ignored_auth: the spec declares bearer auth, so the server must refuse a missing or wrong key.
 # Left out: status_code_conformance, because the operation documents only 200 and 429 while
-# 400/401/404 are the API's convention (AMB-05); positive_data_acceptance, because a
-# schema-valid body may still break a rule stated in the spec's prose (metadata limits, function
-# names), which the server enforces: the test asserts the exact expectation itself instead.
+# 400/401/404 are the API's convention; positive_data_acceptance, because a schema-valid body
+# may still break a rule stated in the spec's prose (metadata limits, function names), which the
+# server enforces: the test asserts the exact expectation itself instead.
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance,
           negative_data_rejection, ignored_auth]
 
@@ -61,7 +61,7 @@ def test_create_thread_and_run(case: schemathesis.Case, guarded_server: tuple[st
     positive = case.meta is not None and case.meta.generation.mode.is_positive
     if positive and isinstance(case.body, dict):
         # A random assistant_id would only ever meet a 404; one that exists reaches the run.
-        # The spec declares no event-stream response, so positive bodies ask for JSON (AMB-04).
+        # The spec declares no event-stream response, so positive bodies ask for JSON.
         case.body = {**case.body, "assistant_id": assistant_id, "stream": False}
     response = case.call_and_validate(base_url=base_url, headers=AUTH, checks=CHECKS)
     if positive and isinstance(case.body, dict):

@@ -11,7 +11,7 @@ from conformance.server.config import ServerConfig
 from conformance.server.errors import ApiError
 from conformance.server.pagination import PageQuery
 from conformance.server.store import Store
-from conformance.spec import validator
+from conformance.core.spec import validator
 
 START = 1_700_000_000.0
 ASC = PageQuery(order="asc")

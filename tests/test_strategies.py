@@ -23,11 +23,11 @@ from test_strategies_schema import (
 )
 
 import strategies
-from conformance.models import CreateThreadAndRunRequest
+from spec_models import CreateThreadAndRunRequest
 from conformance.server.fake_model import ModelInput, run_model
-from conformance.spec import validator
-from conformance.spec.description_rules import description_rule_violations
-from strategies import Profile, create_thread_and_run_requests
+from conformance.core.spec import validator
+from conformance.core.spec.description_rules import description_rule_violations
+from strategies import SpecProfile, create_thread_and_run_requests
 
 SAMPLE_SIZE = 2000
 ENOUGH = 3  # each property, branch, enum value and boundary appears at least this often
@@ -121,8 +121,8 @@ def _rare(counts: Counter[Any], keys) -> dict[Any, int]:
 
 
 # Optional in the schema, always sent: the schema's "required: [file_id, tools]" sits on the
-# attachments array, where it does nothing; a missing file_id SHOULD be rejected and a missing
-# tools is left untested (AMB-16), so neither is a valid request to send.
+# attachments array, where it does nothing (the SDK marks both optional); a missing file_id is
+# better rejected and a missing tools is left open, so neither is a valid request to send.
 ALWAYS_SENT = {"$.thread.messages[*].attachments[*].file_id", "$.thread.messages[*].attachments[*].tools"}
 
 
@@ -288,8 +288,8 @@ def test_stream_false_is_fixed():
 
 
 def test_a_profile_switches_branches_only():
-    older = Profile("older", "json_schema, strict and ranking_options not yet; response_format none still",
-                    strategies.PROFILES["v2-current"].features
+    older = SpecProfile("older", "json_schema, strict and ranking_options not yet; response_format none still",
+                    strategies.SPEC_PROFILES["v2-current"].features
                     - {"json_schema", "function_strict", "ranking_options"} | {"response_format_none"})
     bodies = draw(create_thread_and_run_requests(profile=older), 400)
     texts = [json.dumps(body) for body in bodies]

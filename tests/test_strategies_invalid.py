@@ -16,14 +16,14 @@ from test_strategies import assert_valid, draw
 from test_strategies_schema import broken_only_by, closure, pointers_at, resolve, schema_inventory, template_of
 
 import strategies
-from conformance import catalogue
-from conformance.models import CreateThreadAndRunRequest
-from conformance.spec import validator
-from conformance.spec.description_rules import description_rule_violations
+from conformance.core import catalogue
+from spec_models import CreateThreadAndRunRequest
+from conformance.core.spec import validator
+from conformance.core.spec.description_rules import description_rule_violations
 from strategies import (
     DESCRIPTION_RULES,
+    INVALID_RULES,
     RAW_RULES,
-    REQUIREMENT_IDS,
     RULES,
     SCHEMA_RULES,
     InvalidRequest,
@@ -31,7 +31,9 @@ from strategies import (
 )
 from strategies.invalid import _ways_to_break
 from strategies.requests import request_bodies
-from strategies.target import DEFAULT_ASSISTANT_IDS, DEFAULT_FILE_IDS, DEFAULT_VECTOR_STORE_IDS, make_target
+from strategies.space import DEFAULT_ASSISTANT_IDS, DEFAULT_FILE_IDS, DEFAULT_VECTOR_STORE_IDS, make_request_space
+
+RULE = {rule.name: rule for rule in INVALID_RULES}
 
 SAMPLE_SIZE = 1700  # about 100 per rule
 
@@ -77,7 +79,7 @@ def strict_json(content: bytes) -> Any:
 
 def assert_breaks_exactly_its_rule(example: InvalidRequest) -> None:
     rule, location = example.rule, example.location
-    assert example.requirement_id == REQUIREMENT_IDS[rule] and catalogue.get(example.requirement_id)
+    assert example.requirement == RULE[rule].requirement and catalogue.get(example.requirement.id)
     assert example.path == path_of(location) and example.description
     assert_valid(example.valid_body)  # the body the one mutation started from
     if rule in RAW_RULES:
@@ -91,10 +93,10 @@ def assert_breaks_exactly_its_rule(example: InvalidRequest) -> None:
     assert json.loads(example.content) == example.body
     changes = set(changed_locations(example.valid_body, example.body))
     assert changes and all(change[: len(location)] == location for change in changes), (changes, location)
-    violations = [(v.rule, v.path, v.requirement_id) for v in description_rule_violations(example.body)]
+    violations = [(v.rule, v.path, RULE[v.rule].requirement) for v in description_rule_violations(example.body)]
     if rule in DESCRIPTION_RULES:
         assert validator("CreateThreadAndRunRequest").is_valid(example.body)
-        assert violations == [(rule, example.path, example.requirement_id)]
+        assert violations == [(rule, example.path, example.requirement)]
         return
     assert not validator("CreateThreadAndRunRequest").is_valid(example.body)
     assert violations == []
@@ -110,7 +112,8 @@ def test_the_judge_refuses_a_wrong_label_a_second_violation_and_a_double_break()
     message = {"role": "user", "content": "x"}
     valid = {"assistant_id": "asst_conformance", "temperature": 1, "thread": {"messages": [message]}}
     right = InvalidRequest(body={**valid, "temperature": 3}, path="$.temperature", rule="maximum",
-                           requirement_id="REQ-002", description="3 > 2", location=("temperature",), valid_body=valid)
+                           requirement=catalogue.get("REQ-002"), description="3 > 2", location=("temperature",),
+                           valid_body=valid)
     assert_breaks_exactly_its_rule(right)
     wrong = [
         replace(right, rule="minimum"),
@@ -118,7 +121,7 @@ def test_the_judge_refuses_a_wrong_label_a_second_violation_and_a_double_break()
         replace(right, body={**valid, "temperature": "3"}),  # a type violation labelled maximum
         replace(right, body={**valid, "thread": {"messages": [{"role": 1, "content": "x"}]}}, rule="type",
                 location=("thread", "messages", 0, "role"), path="$.thread.messages[0].role"),  # type and enum
-        replace(right, rule="metadata-max-pairs", requirement_id="REQ-003"),
+        replace(right, rule="metadata-max-pairs", requirement=catalogue.get("REQ-003")),
     ]
     for example in wrong:
         with pytest.raises(AssertionError):
@@ -168,13 +171,14 @@ DESCRIPTION_SITES = {
 
 
 def test_every_rule_of_the_schema_and_its_descriptions_has_a_way_to_be_broken():
-    defaults = make_target(assistant_ids=DEFAULT_ASSISTANT_IDS, models=None, file_ids=DEFAULT_FILE_IDS,
-                           vector_store_ids=DEFAULT_VECTOR_STORE_IDS, stream=None, exclude=(), profile="v2-current")
-    target = replace(defaults, dense=True)
+    defaults = make_request_space(assistant_ids=DEFAULT_ASSISTANT_IDS, models=None, file_ids=DEFAULT_FILE_IDS,
+                                  vector_store_ids=DEFAULT_VECTOR_STORE_IDS, stream=None, exclude=(),
+                                  profile="v2-current")
+    space = replace(defaults, dense=True)
     reachable: set[tuple[str, str]] = set()
-    for body in draw(request_bodies(target), 250):
+    for body in draw(request_bodies(space), 250):
         for rule in SCHEMA_RULES + DESCRIPTION_RULES:
-            reachable |= {(template_of(location), rule) for location, _ in _ways_to_break(rule, body, target)}
+            reachable |= {(template_of(location), rule) for location, _ in _ways_to_break(RULE[rule], body, space)}
     expected = {
         (template, keyword) for template, keyword in schema_inventory().keywords
         if not (keyword == "type" and _typed_only_with_enum(pointers_at_template(template)))

@@ -16,7 +16,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from conformance.spec import SCHEMA_PREFIX, document
+from conformance.core.spec import SCHEMA_PREFIX, document
 
 ROOT = SCHEMA_PREFIX + "CreateThreadAndRunRequest"
 COMBINATORS = ("anyOf", "oneOf", "allOf")
@@ -126,7 +126,7 @@ def _survey(pointers: list[str], template: str, inventory: Inventory) -> None:
         schema = resolve(pointer)
         for keyword in ("anyOf", "oneOf"):
             inventory.branches |= {f"{pointer}/{keyword}/{i}" for i in range(len(schema.get(keyword, ())))}
-        if "enum" in schema and not plain_string:  # model's enum only suggests values (AMB-23)
+        if "enum" in schema and not plain_string:  # model's enum only suggests values (anyOf a string)
             inventory.enums |= {(template, value) for value in schema["enum"]}
             inventory.keywords.add((template, "enum"))
         for keyword in ("minimum", "maximum", "maxItems", "minItems"):

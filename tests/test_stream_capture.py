@@ -21,9 +21,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
-from conformance.exchange import REDACTED
+from conformance.core.redaction import REDACTED
 from conformance.server.background import free_port, running_server
-from conformance.streaming.capture import CapturedStream, StreamLimits, capture_stream
+from conformance.core.redaction import Redactor
+from conformance.engine.stream_capture import capture_stream
+from conformance.streaming.captured import CapturedStream, StreamLimits
 
 SLACK = 0.6  # scheduling noise allowed past a limit on a busy 2-core machine
 HOLD = 10.0  # how long a misbehaving server holds a connection at most (the test ends it sooner)
@@ -186,8 +188,8 @@ def test_normal_stream_is_read_to_the_end() -> None:
 
 def test_evidence_is_redacted_and_keeps_the_events() -> None:
     with running_server(app) as base:
-        captured, _ = capture(base, "normal", StreamLimits(total=10), secret_headers=frozenset({"x-unused"}))
-    exchange = captured.to_exchange()
+        captured, _ = capture(base, "normal", StreamLimits(total=10), redactor=Redactor.of(secret_headers={"x-unused"}))
+    exchange = captured.exchange
     assert exchange.method == "POST" and exchange.url.endswith("/v1/normal")
     assert exchange.request_headers["authorization"] == REDACTED
     assert "sk-test-secret" not in repr(captured) + repr(exchange)
@@ -202,7 +204,7 @@ def test_non_stream_error_keeps_the_body() -> None:
         captured, _ = capture(base, "invalid", StreamLimits(total=10))
     assert (captured.ending, captured.status, captured.is_event_stream) == ("closed", 400, False)
     assert captured.events == [] and captured.tail is None
-    exchange = captured.to_exchange()
+    exchange = captured.exchange
     assert exchange.events is None and '"invalid_request_error"' in exchange.response_body
 
 
@@ -229,9 +231,9 @@ def test_server_that_never_answers_is_cut_at_first_byte() -> None:
     limits = StreamLimits(first_byte=0.5, idle=5, total=10)
     with raw_server(hold(b"")) as base:
         captured, elapsed = capture(base, "x", limits)
-    assert (captured.ending, captured.status, captured.response_headers) == ("first-byte-timeout", None, None)
+    assert (captured.ending, captured.status, dict(captured.response_headers)) == ("first-byte-timeout", None, {})
     assert captured.error == "no response headers within 0.5 s"
-    assert captured.to_exchange().transport_error == captured.error
+    assert captured.exchange.transport_error == captured.error
     assert limits.first_byte <= elapsed < limits.first_byte + SLACK and no_worker_left()
 
 
@@ -301,7 +303,7 @@ def test_stream_cut_inside_an_event() -> None:
 def test_connection_refused_is_a_transport_error() -> None:
     captured, elapsed = capture(f"http://127.0.0.1:{free_port()}/v1", "x", StreamLimits(first_byte=2))
     assert captured.ending == "transport-error" and captured.error and captured.error.startswith("ConnectError")
-    assert captured.status is None and captured.to_exchange().transport_error == captured.error
+    assert captured.status is None and captured.exchange.transport_error == captured.error
     assert elapsed < 2
 
 

@@ -17,13 +17,18 @@ import httpx
 import pytest
 
 from broken_streams.middleware import SSE, encode, parse
-from conformance.findings import Finding, Severity
+from conformance.core.checks import Check
+from conformance.core.findings import Finding, FindingMaker, Severity
+from conformance.core.observation import Exchange, Headers, StreamEvent
+from conformance.core.spec import events as spec_events
 from conformance.server import create_app
 from conformance.server.background import running_server
-from conformance.streaming import oracle
-from conformance.streaming.capture import CapturedStream, Ending, StreamLimits, StreamTimings
-from conformance.streaming.oracle import CREATE, StreamContext, StreamView, continuation, judge
+from conformance.streaming import rules
+from conformance.streaming.captured import CapturedStream, Ending, StreamLimits, StreamTimings
+from conformance.streaming.rest import rest_objects, rest_run
+from conformance.streaming.rules import Judgement, judge
 from conformance.streaming.sse import SSEDecoder
+from conformance.streaming.view import CREATE, StreamContext, StreamView, continuation
 
 LIMITS = StreamLimits(first_byte=1, idle=1, total=2, max_bytes=1_000_000, after_done=0.5)
 TEXT = "hello there my good friend"
@@ -56,10 +61,13 @@ def captured(body: bytes | list[SSE], *, ending: Ending = "closed", status: int 
     decoder = SSEDecoder(origin=0.0)
     events = decoder.feed(raw, now=0.1) if stream else []
     tail = decoder.close()
+    exchange = Exchange(
+        "POST", "http://127.0.0.1:1/v1/threads/runs", Headers(), status=status,
+        response_headers=Headers() if status is None else Headers({"content-type": content_type}),
+        events=[StreamEvent(e.event, e.data, e.at) for e in events] if stream else None, elapsed=0.1,
+        transport_error=error, content=raw)
     return CapturedStream(
-        method="POST", url="http://127.0.0.1:1/v1/threads/runs", request_headers={}, request_body=None,
-        limits=LIMITS, ending=ending, error=error, timings=StreamTimings(0.01, 0.02, 0.05, 0.1), status=status,
-        response_headers=None if status is None else {"content-type": content_type}, body=raw, events=events,
+        exchange=exchange, limits=LIMITS, ending=ending, timings=StreamTimings(0.01, 0.02, 0.05, 0.1), events=events,
         defects=decoder.defects, defect_counts=decoder.defect_counts, comments=decoder.comments,
         comment_count=decoder.comment_count, bom_seen=decoder.bom_seen, tail=tail if stream else None)
 
@@ -82,8 +90,8 @@ ALL_RULES = [f"SSE-{n:03}" for n in range(1, 11)]
 # --- the event table and the reference streams ---------------------------------------------
 
 def test_event_table_is_read_from_the_spec() -> None:
-    table = oracle.event_data_schemas()
-    assert len(table) == 24 and oracle.done_data() == "[DONE]"
+    table = spec_events.event_data_schemas()
+    assert len(table) == 24 and spec_events.done_data() == "[DONE]"
     for name, schema in table.items():
         if name == "thread.created":
             assert schema == "ThreadObject"
@@ -101,7 +109,7 @@ def test_event_table_is_read_from_the_spec() -> None:
 def test_reference_streams_pass_every_rule(recorded: dict[str, list[SSE]]) -> None:
     for name, context in (("plain", CREATE), ("paused", CREATE), ("continued", context_after(recorded["paused"]))):
         judgement = judge(captured(recorded[name]), context)
-        assert judgement.findings == [] and judgement.crashes == [], name
+        assert judgement.findings == [] and judgement.outcome.crashed == set(), name
         assert judgement.exercised == ALL_RULES
     plain = StreamView(captured(recorded["plain"]))
     assert plain.ended_properly and plain.last_run is not None and plain.last_run["status"] == "completed"
@@ -141,7 +149,7 @@ def run_again(after: str, name: str) -> Edit:
     """Insert, after the run event ``after``, a run event ``name`` carrying the same run in that status."""
     def edit(events: list[SSE]) -> None:
         at = index(events, after)
-        run = {**copy.deepcopy(events[at].data), "status": oracle.run_status(name), "required_action": None,
+        run = {**copy.deepcopy(events[at].data), "status": spec_events.run_status(name), "required_action": None,
                "completed_at": None, "usage": None}
         events.insert(at + 1, SSE(name, run))
     return edit
@@ -264,7 +272,7 @@ def test_one_fault_one_requirement(recorded: dict[str, list[SSE]], stream: str, 
     edit(events)
     judgement = judge(captured(events))
     assert reported(judgement.findings) == expected, [f.message for f in judgement.findings]
-    assert judgement.crashes == []
+    assert judgement.outcome.crashed == set()
 
 
 def test_findings_point_at_the_offending_event(recorded: dict[str, list[SSE]]) -> None:
@@ -301,7 +309,7 @@ def test_cumulative_snapshots_are_named_as_such(recorded: dict[str, list[SSE]]) 
 
 # --- framing, endings and limits -----------------------------------------------------------
 
-def applied(judgement: oracle.Judgement) -> set[str]:
+def applied(judgement: Judgement) -> set[str]:
     return set(judgement.exercised)
 
 
@@ -359,15 +367,16 @@ def test_media_type_with_parameters(recorded: dict[str, list[SSE]]) -> None:
 
 
 def test_a_crashing_rule_is_recorded_not_fatal(recorded: dict[str, list[SSE]], monkeypatch: pytest.MonkeyPatch) -> None:
-    def crash(view: StreamView) -> list[Finding]:
+    def crash(finding: FindingMaker, view: StreamView) -> list[Finding]:
         raise RuntimeError("bug")
 
-    rules = tuple(oracle.Rule(rule.requirement_id, crash, rule.applies) if rule.requirement_id == "SSE-008" else rule
-                  for rule in oracle.RULES)
-    monkeypatch.setattr(oracle, "RULES", rules)
+    crashing = tuple(Check(rule.name, rule.requirement, crash, rule.applies) if rule.requirement.id == "SSE-008"
+                     else rule for rule in rules.STREAM_RULES)
+    monkeypatch.setattr(rules, "STREAM_RULES", crashing)
     judgement = judge(captured(recorded["plain"]))
-    assert [requirement for requirement, _ in judgement.crashes] == ["SSE-008"]
-    assert "RuntimeError: bug" in judgement.crashes[0][1]
+    assert [requirement.id for requirement in judgement.outcome.crashed] == ["SSE-008"]
+    [error] = judgement.outcome.internal_errors
+    assert "RuntimeError: bug" in error
     assert applied(judgement) == set(ALL_RULES) - {"SSE-008"} and judgement.findings == []
 
 
@@ -377,18 +386,18 @@ def test_rest_comparisons(recorded: dict[str, list[SSE]]) -> None:
     view = StreamView(captured(recorded["plain"]))
     run = view.last_run
     assert run is not None
-    assert oracle.check_rest_run(view, run) == []
-    [finding] = oracle.check_rest_run(view, {**run, "status": "in_progress"})
+    assert rest_run(view, run) == []
+    [finding] = rest_run(view, {**run, "status": "in_progress"})
     assert (finding.expected, finding.observed) == ("completed", "in_progress")
     messages = [event.data for event in view.judged if event.name == "thread.message.completed"]
-    assert oracle.check_rest_objects(view, "message", messages) == []
-    [missing] = oracle.check_rest_objects(view, "message", [])
+    assert rest_objects(view, "message", messages) == []
+    [missing] = rest_objects(view, "message", [])
     assert "is not listed" in missing.message
     edited = copy.deepcopy(messages)
     edited[0]["content"][0]["text"]["value"] += "!"
-    [changed] = oracle.check_rest_objects(view, "message", edited)
+    [changed] = rest_objects(view, "message", edited)
     assert "another content" in changed.message and changed.severity is Severity.FAIL
 
 
 def test_one_rule_per_requirement() -> None:
-    assert [rule.requirement_id for rule in oracle.RULES] == ALL_RULES  # SSE-011 needs the REST view: the checker's
+    assert [rule.requirement.id for rule in rules.STREAM_RULES] == ALL_RULES  # SSE-011 needs the REST view: rest's

@@ -1,4 +1,4 @@
-"""The stream checker plugged into the engine: ``run_suite`` with only the accept-stream property
+"""The streamed scenario in the engine: ``run_suite`` with only the accept-stream property
 against the reference server and a few streaming variants (verdicts, exit codes, shrinking,
 and a silent target costing no more than its deadlines)."""
 
@@ -10,11 +10,10 @@ import pytest
 
 from broken_streams.variants import BROKEN, CONFORMANT, Variant
 from conformance.cli import build_parser
-from conformance.engine.runner import PROFILES, PROPERTIES, Profile
-from conformance.run_command import _stream_checker
-from conformance.results import SuiteResult, Verdict
-from conformance.streaming.capture import StreamLimits
-from conformance.streaming.checker import StreamingChecker
+from conformance.core.results import SuiteResult, Verdict
+from conformance.engine.properties import PROPERTIES, RUN_PROFILES
+from conformance.run_command import stream_limits
+from conformance.streaming.captured import StreamLimits
 from engine_support import certify, verdicts
 
 ACCEPT_STREAM = tuple(prop for prop in PROPERTIES if prop.name == "accept-stream")
@@ -27,9 +26,8 @@ def variant(name: str) -> Variant:
 
 
 def certify_streams(name: str, examples: int = 3, shrink_time: float = 2.0) -> SuiteResult:
-    profile = Profile("streams", "accept-stream only", {"accept-stream": examples}, shrink_time=shrink_time)
-    return certify(variant(name).build(), properties=ACCEPT_STREAM, profile=profile,
-                   stream_checker=StreamingChecker(LIMITS))
+    return certify(variant(name).build(), properties=ACCEPT_STREAM, counts={"accept-stream": examples},
+                   shrink_time=shrink_time, stream_limits=LIMITS)
 
 
 def test_reference_streams_pass_every_streaming_requirement() -> None:
@@ -40,11 +38,10 @@ def test_reference_streams_pass_every_streaming_requirement() -> None:
 
 
 def test_every_profile_streams_tool_output_continuations() -> None:
-    assert all(profile.examples["tool-round-trip-stream"] >= 1 for profile in PROFILES.values())
     tool_round_trip = tuple(prop for prop in PROPERTIES if prop.name == "tool-round-trip-stream")
-    profile = Profile("streams", "tool-round-trip-stream only", {"tool-round-trip-stream": 2}, shrink_time=0.0)
-    result = certify(variant("reference").build(), properties=tool_round_trip, profile=profile,
-                     stream_checker=StreamingChecker(LIMITS))
+    assert all(tool_round_trip[0].examples[profile] >= 1 for profile in RUN_PROFILES)
+    result = certify(variant("reference").build(), properties=tool_round_trip, counts={"tool-round-trip-stream": 2},
+                     shrink_time=0.0, stream_limits=LIMITS)
     assert result.internal_errors == [] and verdicts(result, Verdict.FAIL) == set()
     exercised = {item.requirement.id: item.exercised for item in result.results}
     assert exercised["LIFE-004"] >= 2  # each example paused and its continuation was streamed
@@ -82,8 +79,8 @@ def test_stream_limits_come_from_the_command_line(capsys: pytest.CaptureFixture[
     parser = build_parser()
     args = parser.parse_args(["run", "--stream-first-byte", "2", "--stream-idle", "0.5", "--stream-total", "9",
                               "--stream-max-bytes", "1000"])
-    assert _stream_checker(args).limits == StreamLimits(first_byte=2, idle=0.5, total=9, max_bytes=1000)
-    defaults = _stream_checker(parser.parse_args(["run", "--request-timeout", "7", "--poll-timeout", "40"])).limits
+    assert stream_limits(args) == StreamLimits(first_byte=2, idle=0.5, total=9, max_bytes=1000)
+    defaults = stream_limits(parser.parse_args(["run", "--request-timeout", "7", "--poll-timeout", "40"]))
     assert (defaults.first_byte, defaults.idle, defaults.total) == (7, 7, 40)
     for flag, value in (("--stream-idle", "0"), ("--stream-total", "-1"), ("--stream-max-bytes", "0"),
                         ("--stream-first-byte", "nan")):

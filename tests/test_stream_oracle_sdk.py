@@ -1,4 +1,4 @@
-"""SDK-001: captured streams replayed through the official openai SDK (raw stream and event handler)."""
+"""The SDK rule: captured streams replayed through the official openai SDK (raw stream and event handler)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ import pytest
 from broken_streams.middleware import SSE, encode, parse
 from conformance.server import create_app
 from conformance.server.background import running_server
-from conformance.streaming.capture import StreamLimits, capture_stream
-from conformance.streaming.sdk_replay import check_sdk_replay, replay
+from conformance.engine.stream_capture import capture_stream
+from conformance.streaming.captured import StreamLimits
+from conformance.streaming.rules import judge, sdk_consumes
+from conformance.streaming.sdk_replay import replay
 
 SPEC_ERROR = {"type": "server_error", "message": "overloaded", "param": None, "code": None}
 
@@ -67,6 +69,6 @@ def test_the_finding_points_at_the_event_the_sdk_raised_on(reference_stream: byt
     with httpx.Client(transport=transport) as client:
         captured = capture_stream(client, client.build_request("POST", "http://target.test/v1/threads/runs"),
                                   StreamLimits(total=5))
-    [finding] = check_sdk_replay(captured)
+    [finding] = sdk_consumes(judge(captured))
     assert finding.requirement_id == "SDK-001" and finding.event_index == 3
     assert captured.events[3].event == "error" and "APIError: overloaded" in finding.message

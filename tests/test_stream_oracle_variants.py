@@ -1,4 +1,4 @@
-"""Every streaming variant of the reference server through the stream checker: each broken one
+"""Every streaming variant of the reference server through the streamed scenario: each broken one
 fails exactly its requirement, each conformant one passes (the reference server included).
 
 Two examples per variant: a plain reply (text deltas) and a forced tool call (requires_action,
@@ -16,15 +16,16 @@ from starlette.responses import JSONResponse
 from broken.variants import CREATE, KEY, reference
 from broken_streams.middleware import Stream
 from broken_streams.variants import BROKEN, CONFORMANT, Variant, drop_done, streams
-from conformance import catalogue
-from conformance.engine.client import RATE_LIMIT_RETRIES, ClientConfig, RateLimited, TargetClient
-from conformance.engine.recorder import Outcome, Recorder
+from conformance.core import catalogue
+from conformance.core.errors import RateLimited
+from conformance.core.findings import Severity
+from conformance.core.recorder import Outcome, Recorder
+from conformance.engine.client import RATE_LIMIT_RETRIES, ClientConfig, TargetClient
 from conformance.engine.scenarios import Target
 from conformance.engine.setup import Assistant, create_assistants
-from conformance.findings import Severity
+from conformance.engine.streamed import stream
 from conformance.server.background import running_server
-from conformance.streaming.capture import StreamLimits
-from conformance.streaming.checker import StreamingChecker
+from conformance.streaming.captured import StreamLimits
 
 LIMITS = StreamLimits(first_byte=3.0, idle=1.0, total=3.0, max_bytes=1_000_000, after_done=0.5)
 USER_TEXT = "hello there my good friend"  # the fake model's reply comes in several deltas
@@ -43,12 +44,13 @@ def tool_call(assistants: tuple[Assistant, ...]) -> dict[str, Any]:
 
 def check_variant(variant: Variant) -> list[Outcome]:
     with running_server(variant.build()) as base, TargetClient(ClientConfig(base_url=base, api_key=KEY)) as client:
-        target = Target(client=client, assistants=tuple(create_assistants(client, "gpt-4o")), poll_timeout=10)
+        target = Target(client=client, assistants=tuple(create_assistants(client, "gpt-4o")), poll_timeout=10,
+                        stream_limits=LIMITS)
         outcomes = []
         for example in (plain,) if variant.timed else (plain, tool_call):
             body = example(target.assistants)
             recorder = Recorder(body)
-            StreamingChecker(LIMITS)(target, body, recorder)
+            stream(target, body, recorder)
             outcomes.append(recorder.outcome)
         return outcomes
 
@@ -56,6 +58,10 @@ def check_variant(variant: Variant) -> list[Outcome]:
 def requirement_ids(outcomes: list[Outcome], severity: Severity) -> set[str]:
     return {record.finding.requirement_id for outcome in outcomes for record in outcome.failures
             if record.finding.severity is severity}
+
+
+def exercised(outcome: Outcome) -> dict[str, int]:
+    return {requirement.id: count for requirement, count in outcome.exercised.items()}
 
 
 def messages(outcomes: list[Outcome]) -> list[str]:
@@ -68,17 +74,18 @@ def test_variant_fails_exactly_its_requirements(variant: Variant) -> None:
     assert [error for outcome in outcomes for error in outcome.internal_errors] == []
     assert requirement_ids(outcomes, Severity.FAIL) == variant.fails, messages(outcomes)
     assert requirement_ids(outcomes, Severity.WARN) == variant.warns, messages(outcomes)
-    exercised = set().union(*(outcome.exercised for outcome in outcomes))
-    assert variant.fails | variant.warns <= exercised
+    judged = set().union(*(exercised(outcome) for outcome in outcomes))
+    assert variant.fails | variant.warns <= judged
     if not variant.fails:  # a conformant stream is judged by every rule, the SDK and the REST view
-        assert {f"SSE-{n:03}" for n in range(1, 12)} | {"SDK-001"} <= exercised | variant.unjudged
+        assert {f"SSE-{n:03}" for n in range(1, 12)} | {"SDK-001"} <= judged | variant.unjudged
 
 
 def test_a_paused_run_is_continued_and_the_continuation_judged() -> None:
     [plain_outcome, tool_outcome] = check_variant(CONFORMANT[0])
-    assert (plain_outcome.exercised["SSE-005"], plain_outcome.exercised["LIFE-004"]) == (1, 0)
-    assert (tool_outcome.exercised["SSE-005"], tool_outcome.exercised["LIFE-004"]) == (2, 1)
-    assert tool_outcome.exercised["SDK-001"] == 2 and tool_outcome.failures == []
+    plain_counts, tool_counts = exercised(plain_outcome), exercised(tool_outcome)
+    assert (plain_counts["SSE-005"], plain_counts.get("LIFE-004", 0)) == (1, 0)
+    assert (tool_counts["SSE-005"], tool_counts["LIFE-004"]) == (2, 1)
+    assert tool_counts["SDK-001"] == 2 and tool_outcome.failures == []
 
 
 def test_every_streaming_requirement_has_a_variant() -> None:
@@ -106,10 +113,10 @@ def test_a_rate_limited_stream_is_retried_then_abandoned_not_judged() -> None:
         await JSONResponse(RATE_LIMITED, status_code=429, headers={"Retry-After-Ms": "10"})(scope, receive, send)
 
     with running_server(too_many) as base, TargetClient(ClientConfig(base_url=base, api_key=KEY)) as client:
-        target = Target(client=client, assistants=(), poll_timeout=1)
+        target = Target(client=client, assistants=(), poll_timeout=1, stream_limits=LIMITS)
         recorder = Recorder({"assistant_id": "asst_1", "stream": True})
         with pytest.raises(RateLimited):
-            StreamingChecker(LIMITS)(target, {"assistant_id": "asst_1", "stream": True}, recorder)
+            stream(target, {"assistant_id": "asst_1", "stream": True}, recorder)
         assert recorder.outcome.failures == [] and not recorder.outcome.exercised
         assert client.budget.sent == 1 + RATE_LIMIT_RETRIES
 
@@ -126,8 +133,9 @@ def test_a_stream_answered_after_a_429_is_judged() -> None:
             await server(scope, receive, send)
 
     with running_server(refuse_the_first_create) as base, TargetClient(ClientConfig(base_url=base, api_key=KEY)) as client:
-        target = Target(client=client, assistants=tuple(create_assistants(client, "gpt-4o")), poll_timeout=10)
+        target = Target(client=client, assistants=tuple(create_assistants(client, "gpt-4o")), poll_timeout=10,
+                        stream_limits=LIMITS)
         body = plain(target.assistants)
         recorder = Recorder(body)
-        StreamingChecker(LIMITS)(target, body, recorder)
-    assert refused and recorder.outcome.failures == [] and recorder.outcome.exercised["SSE-005"] == 1
+        stream(target, body, recorder)
+    assert refused and recorder.outcome.failures == [] and exercised(recorder.outcome)["SSE-005"] == 1

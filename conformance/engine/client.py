@@ -1,11 +1,11 @@
 """The HTTP client the engine talks to a target with.
 
 Every request has a deadline (the whole exchange, body included) and a response byte cap, so a
-target that stalls or sends forever costs at most the deadline. Every request produces a
-``Reply``: the full body (up to the cap) for the checks, and a redacted ``Exchange`` as
-evidence. A request the target did not answer (refused, reset, timed out, over the cap) is a
-reply with ``transport_error`` set and no status: distinct from any response, never an
-exception, so checks can attribute it.
+target that stalls or sends forever costs at most the deadline. Every request produces an
+``Exchange``: redacted evidence, and the full body (up to the cap) for the checks. A request the
+target did not answer (refused, reset, timed out, over the cap) is an exchange with
+``transport_error`` set and no status: distinct from any response, never an exception, so
+checks can attribute it.
 
 Budgets are shared by every thread of a run: ``Budget.take()`` before each request raises
 ``BudgetExhausted`` once ``max_requests`` or the deadline is reached, or the run was stopped.
@@ -21,30 +21,24 @@ import json
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 import httpx
 
-from conformance.exchange import BODY_LIMIT, REDACTED, Exchange, StreamEvent, redact_headers
-from conformance.streaming.capture import CapturedStream, StreamLimits, capture_stream
+from conformance.core.errors import BudgetExhausted, RateLimited
+from conformance.core.observation import BODY_LIMIT, EVENT_STREAM, Exchange, Headers, media_type
+from conformance.core.redaction import SECRET_HEADERS, Redactor
+from conformance.engine.stream_capture import capture_stream
+from conformance.streaming.captured import CapturedStream, StreamLimits
 
 DEFAULT_REQUEST_TIMEOUT = 30.0
 DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 RATE_LIMIT_RETRIES = 3
 MAX_RETRY_WAIT = 20.0
-EVENT_STREAM = "text/event-stream"
 
 # A marker for "no JSON body": ``None`` is a JSON body of its own (null).
 NO_BODY: Any = object()
-
-
-class BudgetExhausted(Exception):
-    """No more requests may be sent: max_requests or max_time reached, or the run was stopped."""
-
-
-class RateLimited(Exception):
-    """The target kept answering 429 after the retries; the work item is abandoned, not judged."""
 
 
 @dataclass
@@ -92,77 +86,21 @@ class ClientConfig:
         headers.update(self.headers)
         return headers
 
-    def secrets(self) -> list[str]:
-        """Values that must never appear in evidence or output."""
-        values = [self.api_key] if self.api_key else []
-        secret_names = {name.lower() for name in self.secret_headers} | {"authorization"}
-        values += [value for name, value in self.headers.items() if name.lower() in secret_names and value]
-        return values
-
-
-@dataclass
-class Reply:
-    """One request and what came back (or did not)."""
-
-    exchange: Exchange
-    content: bytes = b""
-    _json: Any = field(default=NO_BODY, repr=False)
-
-    @property
-    def status(self) -> int | None:
-        return self.exchange.status
-
-    @property
-    def transport_error(self) -> str | None:
-        return self.exchange.transport_error
-
-    @property
-    def response_headers(self) -> dict[str, str]:
-        return self.exchange.response_headers
-
-    @property
-    def content_type(self) -> str:
-        return header(self.exchange.response_headers, "content-type") or ""
-
-    @property
-    def media_type(self) -> str:
-        return self.content_type.split(";", 1)[0].strip().lower()
-
-    def json(self) -> Any:
-        """The body as JSON; raises ValueError if it is not JSON."""
-        if self._json is NO_BODY:
-            self._json = json.loads(self.content)  # bytes: UTF-8/16/32 detected per RFC 8259
-        return self._json
-
-    def json_or_none(self) -> Any:
-        try:
-            return self.json()
-        except ValueError:
-            return None
-
-    def describe(self) -> str:
-        """How the target answered, for a finding's message: "status 500", "no response: ..."."""
-        if self.transport_error:
-            return f"no response ({self.transport_error})"
-        return f"status {self.status}"
-
-
-def header(headers: Mapping[str, str], name: str) -> str | None:
-    name = name.lower()
-    for key, value in headers.items():
-        if key.lower() == name:
-            return value
-    return None
+    def redactor(self) -> Redactor:
+        """The run's redactor: the key and the values of secret headers never appear in evidence or output."""
+        names = SECRET_HEADERS | {name.lower() for name in self.secret_headers}
+        values = [self.api_key, *(value for name, value in self.headers.items() if name.lower() in names)]
+        return Redactor.of(values, self.secret_headers)
 
 
 class Answered(Protocol):
-    """What the 429 retry looks at: a ``Reply`` or a ``CapturedStream``."""
+    """What the 429 retry looks at: an ``Exchange`` or a ``CapturedStream``."""
 
     @property
     def status(self) -> int | None: ...
 
     @property
-    def response_headers(self) -> Mapping[str, str] | None: ...
+    def response_headers(self) -> Mapping[str, str]: ...
 
 
 AnswerT = TypeVar("AnswerT", bound=Answered)
@@ -182,7 +120,7 @@ def retry_rate_limited(send: Callable[[], AnswerT], what: str) -> AnswerT:
             return answer
         if retries == RATE_LIMIT_RETRIES:
             raise RateLimited(f"{what}: still 429 after {RATE_LIMIT_RETRIES} retries")
-        time.sleep(_retry_wait(answer.response_headers or {}, retries))
+        time.sleep(_retry_wait(answer.response_headers, retries))
         retries += 1
 
 
@@ -192,7 +130,7 @@ class TargetClient:
     def __init__(self, config: ClientConfig, budget: Budget | None = None) -> None:
         self.config = config
         self.budget = budget or Budget()
-        self._secrets = config.secrets()
+        self.redactor = config.redactor()
         self._http = httpx.Client(
             base_url=config.base_url.rstrip("/") + "/",
             headers=config.default_headers(),
@@ -213,13 +151,13 @@ class TargetClient:
 
     # --- requests ------------------------------------------------------------------------
 
-    def get(self, path: str, params: dict[str, Any] | None = None, *, budgeted: bool = True) -> Reply:
+    def get(self, path: str, params: dict[str, Any] | None = None, *, budgeted: bool = True) -> Exchange:
         return self.request("GET", path, params=params, budgeted=budgeted)
 
-    def post(self, path: str, body: Any = NO_BODY, *, budgeted: bool = True, **kwargs: Any) -> Reply:
+    def post(self, path: str, body: Any = NO_BODY, *, budgeted: bool = True, **kwargs: Any) -> Exchange:
         return self.request("POST", path, body=body, budgeted=budgeted, **kwargs)
 
-    def delete(self, path: str, *, budgeted: bool = True) -> Reply:
+    def delete(self, path: str, *, budgeted: bool = True) -> Exchange:
         return self.request("DELETE", path, budgeted=budgeted)
 
     def request(
@@ -234,7 +172,7 @@ class TargetClient:
         public_headers: dict[str, str] | None = None,
         omit_headers: tuple[str, ...] = (),
         budgeted: bool = True,
-    ) -> Reply:
+    ) -> Exchange:
         """Send one request; 429s are retried (bounded), then ``RateLimited`` is raised.
 
         ``body`` is a JSON value; ``raw_body`` sends bytes as they are (still labelled
@@ -248,7 +186,7 @@ class TargetClient:
         evidence_body = body if body is not NO_BODY else _raw_evidence(raw_body)
         disclosed = tuple(public_headers or ())
 
-        def send() -> Reply:
+        def send() -> Exchange:
             self._take(budgeted)
             return self._send(request, evidence_body, disclosed)
 
@@ -266,59 +204,33 @@ class TargetClient:
 
         def send() -> CapturedStream:
             self._take(budgeted)
-            return capture_stream(self._http, request, limits, secret_headers=self.config.secret_headers)
+            return capture_stream(self._http, request, limits, redactor=self.redactor)
 
         return retry_rate_limited(send, f"{method} {path}")
 
-    def capture(self, method: str, path: str, body: Any, *, budgeted: bool = True) -> Reply:
-        """``stream`` under the default limits, as a reply: the whole body (up to the cap) as
-        content, and an event stream's events in ``reply.exchange.events``."""
-        captured = self.stream(method, path, body, budgeted=budgeted)
-        return Reply(exchange=self.stream_evidence(captured), content=captured.body)
-
-    def stream_evidence(self, captured: CapturedStream) -> Exchange:
-        """The capture's exchange with every configured secret scrubbed (headers, body, events, error)."""
-        exchange = captured.to_exchange()
-        return replace(
-            exchange,
-            request_headers=self.scrub_headers(exchange.request_headers),
-            response_headers=self.scrub_headers(exchange.response_headers),
-            response_body=self.scrub(exchange.response_body),
-            events=None if exchange.events is None else [
-                StreamEvent(event.event, self.scrub(event.data), event.at) for event in exchange.events],
-            transport_error=self.scrub(exchange.transport_error) if exchange.transport_error else None,
-        )
+    def capture(self, method: str, path: str, body: Any, *, budgeted: bool = True) -> Exchange:
+        """``stream`` under the default limits, as an exchange: the whole body (up to the cap) as
+        content, and an event stream's events in ``events``."""
+        return self.stream(method, path, body, budgeted=budgeted).exchange
 
     def _evidence(self, request: httpx.Request, body: Any, response: httpx.Response | None = None,
                   content: bytes = b"", elapsed: float = 0.0, transport_error: str | None = None,
                   disclosed: Collection[str] = ()) -> Exchange:
         """A redacted Exchange for a request and its (possibly partial) response; the request
         headers named in ``disclosed`` keep their values (see ``request``)."""
+        redactor = self.redactor
         return Exchange(
             method=request.method,
-            url=str(request.url),
-            request_headers=self.scrub_headers(dict(request.headers), disclosed),
-            request_body=body,
+            url=redactor.text(str(request.url)),
+            request_headers=redactor.headers(request.headers, disclosed),
+            request_body=redactor.value(body),
             status=response.status_code if response is not None else None,
-            response_headers=self.scrub_headers(dict(response.headers)) if response is not None else {},
-            response_body=self.scrub(content[:BODY_LIMIT].decode("utf-8", errors="replace")),
+            response_headers=redactor.headers(response.headers) if response is not None else Headers(),
+            response_body=redactor.text(content[:BODY_LIMIT].decode("utf-8", errors="replace")),
             elapsed=elapsed,
-            transport_error=self.scrub(transport_error) if transport_error else None,
+            transport_error=redactor.text(transport_error) if transport_error else None,
+            content=content if transport_error is None else b"",
         )
-
-    def scrub(self, text: str) -> str:
-        """Replace every configured secret value in ``text``."""
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return text
-
-    def scrub_headers(self, headers: dict[str, str], disclosed: Collection[str] = ()) -> dict[str, str]:
-        """Secret headers' values redacted, but those named in ``disclosed`` (known not to be
-        secrets); configured secret values scrubbed from every value all the same."""
-        kept = {name.lower() for name in disclosed}
-        redacted = redact_headers(headers, self.config.secret_headers)
-        return {name: self.scrub(headers[name] if name.lower() in kept else value)
-                for name, value in redacted.items()}
 
     # --- internals -----------------------------------------------------------------------
 
@@ -345,7 +257,7 @@ class TargetClient:
             request.headers.pop(name, None)
         return request
 
-    def _send(self, request: httpx.Request, evidence_body: Any, disclosed: Collection[str]) -> Reply:
+    def _send(self, request: httpx.Request, evidence_body: Any, disclosed: Collection[str]) -> Exchange:
         started = time.monotonic()
         deadline = started + self.config.request_timeout
         response: httpx.Response | None = None
@@ -361,7 +273,7 @@ class TargetClient:
                     if size > self.config.max_response_bytes:
                         error = f"response body exceeds {self.config.max_response_bytes} bytes"
                         break
-                    if response.headers.get("content-type", "").lower().startswith(EVENT_STREAM):
+                    if media_type(response.headers.get("content-type")) == EVENT_STREAM:
                         # Only stream captures read event streams; here the first bytes are evidence.
                         break
                     if time.monotonic() > deadline:
@@ -371,10 +283,8 @@ class TargetClient:
                 response.close()
         except httpx.TransportError as exc:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        content = b"".join(chunks)
-        exchange = self._evidence(request, evidence_body, response, content, time.monotonic() - started, error,
-                                  disclosed)
-        return Reply(exchange=exchange, content=content if error is None else b"")
+        return self._evidence(request, evidence_body, response, b"".join(chunks), time.monotonic() - started, error,
+                              disclosed)
 
 
 def _raw_evidence(raw_body: bytes | str | None) -> Any:
@@ -386,8 +296,9 @@ def _raw_evidence(raw_body: bytes | str | None) -> Any:
 
 
 def _retry_wait(headers: Mapping[str, str], attempt: int) -> float:
+    headers = Headers(headers)  # whatever the answer is, its header names are case-insensitive
     for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = header(headers, name)
+        value = headers.get(name)
         if value:
             try:
                 return min(MAX_RETRY_WAIT, max(0.0, float(value) * scale))

@@ -1,4 +1,4 @@
-"""The runner: from a target and a profile to a ``SuiteResult``.
+"""The runner: from a target and a run profile to a ``SuiteResult``.
 
 1. Setup: a client with the run's budget; the suite's assistants (or the user's, fetched).
 2. Generate every property's examples up front, deterministically from the seed (Hypothesis,
@@ -23,25 +23,26 @@ import json
 import logging
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
-from hypothesis import strategies as st
 
 from conformance import __version__
-from conformance.engine import scenarios
-from conformance.engine.checks.resources import check_distinct_ids
-from conformance.engine.client import Budget, BudgetExhausted, ClientConfig, RateLimited, TargetClient
-from conformance.engine.recorder import Outcome, Recorder, Tally
-from conformance.engine.scenarios import Scenario, StreamChecker, Target
+from conformance.core.catalogue import Requirement
+from conformance.core.errors import BudgetExhausted, Interrupted, RateLimited
+from conformance.core.recorder import Outcome, Recorder, Tally
+from conformance.core.results import FailureRecord, SuiteResult
+from conformance.core.spec import SPEC_COMMIT
+from conformance.engine.checks.resources import distinct_ids
+from conformance.engine.client import Budget, ClientConfig, TargetClient
+from conformance.engine.properties import PROBES, PROPERTIES, RUN_PROFILES, Generation, Property, RunProfile
+from conformance.engine.scenarios import Scenario, Target
 from conformance.engine.setup import Assistant, create_assistants, delete_assistants, fetch_assistant
-from conformance.findings import Severity
-from conformance.results import FailureRecord, SuiteResult
-from conformance.spec import SPEC_COMMIT
+from conformance.streaming.captured import StreamLimits
 
 log = logging.getLogger(__name__)
 
@@ -50,134 +51,9 @@ PROGRESS_INTERVAL = 0.25  # seconds between progress callbacks while work is run
 
 
 @dataclass(frozen=True)
-class Profile:
-    name: str
-    description: str
-    examples: Mapping[str, int]  # property name -> examples generated
-    shrink_time: float  # seconds for shrinking all failing requirements together
-
-
-PROFILES: dict[str, Profile] = {
-    profile.name: profile for profile in (
-        Profile("quick", "smoke test, about 80 requests", {
-            "accept": 4, "echo": 3, "reject-schema": 4, "reject-metadata": 2, "reject-prose": 2, "reject-raw": 1,
-            "reject-stream": 2, "accept-stream": 2, "tool-round-trip-stream": 1, "follow": 1, "tool-round-trip": 1,
-            "incomplete": 1, "cancel": 1,
-        }, shrink_time=10.0),
-        Profile("standard", "the certification run: every requirement exercised, every rule many times", {
-            "accept": 150, "echo": 100, "reject-schema": 150, "reject-metadata": 40, "reject-prose": 40,
-            "reject-raw": 20, "reject-stream": 50, "accept-stream": 40, "tool-round-trip-stream": 4,
-            "follow": 12, "tool-round-trip": 6, "incomplete": 4, "cancel": 6,
-        }, shrink_time=30.0),
-        Profile("deep", "fuzzing: ten times standard", {
-            "accept": 1500, "echo": 1000, "reject-schema": 1500, "reject-metadata": 400, "reject-prose": 400,
-            "reject-raw": 200, "reject-stream": 500, "accept-stream": 400, "tool-round-trip-stream": 20,
-            "follow": 60, "tool-round-trip": 20, "incomplete": 15, "cancel": 20,
-        }, shrink_time=180.0),
-    )
-}
-
-
-@dataclass(frozen=True)
-class Generation:
-    """What generated requests may name: the target's assistants, models, files and vector stores
-    (None: the strategies' defaults, ids the reference server accepts; () for none at all)."""
-
-    assistant_ids: tuple[str, ...]
-    models: tuple[str, ...]
-    file_ids: tuple[str, ...] | None = None
-    vector_store_ids: tuple[str, ...] | None = None
-
-    def keywords(self) -> dict[str, Any]:
-        keywords: dict[str, Any] = {"assistant_ids": self.assistant_ids, "models": self.models}
-        if self.file_ids is not None:
-            keywords["file_ids"] = self.file_ids
-        if self.vector_store_ids is not None:
-            keywords["vector_store_ids"] = self.vector_store_ids
-        return keywords
-
-
-@dataclass(frozen=True)
-class Property:
-    """A Hypothesis property: examples drawn from ``strategy``, each executed by ``scenario``."""
-
-    name: str
-    strategy: Callable[[Generation], st.SearchStrategy[Any]]
-    scenario: Scenario
-    needs_stream_checker: bool = False
-    long_running: bool = False  # follows runs to their end: started first, so the run ends sooner
-
-
-def _strategies() -> Any:
-    import strategies  # the request generators: imported when a run starts, not at CLI start-up
-
-    return strategies
-
-
-def _not_streamed(bodies: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
-    """Bodies with ``stream`` omitted, false or null: every way of asking for a JSON answer."""
-    return bodies.filter(lambda body: body.get("stream") is not True)
-
-
-def _valid(strategy: str, *, stream: bool = False) -> Callable[[Generation], st.SearchStrategy[Any]]:
-    """Valid bodies from ``strategies.<strategy>``: with ``stream`` all ``stream: true``, else none."""
-    def build(generation: Generation) -> st.SearchStrategy[Any]:
-        bodies = getattr(_strategies(), strategy)
-        if stream:
-            return bodies(stream=True, **generation.keywords())
-        return _not_streamed(bodies(**generation.keywords()))
-    return build
-
-
-def _invalid(requirement_id: str | None = None, *,
-             stream: bool = False) -> Callable[[Generation], st.SearchStrategy[Any]]:
-    """Invalid requests breaking the rules of ``requirement_id`` (None: any rule); with ``stream``
-    only JSON-object bodies, all with ``stream: true``."""
-    def build(generation: Generation) -> st.SearchStrategy[Any]:
-        strategies = _strategies()
-        rules = None if requirement_id is None else [
-            rule for rule, labelled in strategies.REQUIREMENT_IDS.items() if labelled == requirement_id]
-        invalid = strategies.invalid_requests(violating=rules, stream=stream, **generation.keywords())
-        return invalid.filter(lambda example: isinstance(example.body, dict)) if stream else invalid
-    return build
-
-
-def _streamed(target: Target, body: dict[str, Any], recorder: Recorder) -> None:
-    assert target.stream_checker is not None  # the property is built only with a checker
-    target.stream_checker(target, body, recorder)
-
-
-# Cheapest first: a requirement found by several properties is shrunk with the first of them.
-PROPERTIES: tuple[Property, ...] = (
-    Property("accept", _valid("create_thread_and_run_requests"), scenarios.accept),
-    Property("echo", _valid("requests_with_overrides"), scenarios.accept),
-    # One rejection property per requirement, so that each is exercised whatever the draws.
-    Property("reject-schema", _invalid("REQ-002"), scenarios.reject),
-    Property("reject-metadata", _invalid("REQ-003"), scenarios.reject),
-    Property("reject-prose", _invalid("REQ-004"), scenarios.reject),
-    Property("reject-raw", _invalid("REQ-005"), scenarios.reject),
-    Property("reject-stream", _invalid(stream=True), scenarios.reject_streaming),
-    Property("accept-stream", _valid("create_thread_and_run_requests", stream=True), _streamed,
-             needs_stream_checker=True, long_running=True),
-    # accept-stream forces a tool call only now and then: this one always does, so that every
-    # profile streams submit_tool_outputs continuations.
-    Property("tool-round-trip-stream", _valid("requests_forcing_requires_action", stream=True), _streamed,
-             needs_stream_checker=True, long_running=True),
-    Property("follow", _valid("create_thread_and_run_requests"), scenarios.follow, long_running=True),
-    Property("tool-round-trip", _valid("requests_forcing_requires_action"), scenarios.follow, long_running=True),
-    Property("incomplete", _valid("requests_ending_incomplete"), scenarios.follow, long_running=True),
-    Property("cancel", _valid("create_thread_and_run_requests"), scenarios.cancel, long_running=True),
-)
-PROBES: tuple[tuple[str, Callable[[Target, Recorder], None]], ...] = (
-    ("unknown-assistant", scenarios.probe_unknown_assistant),
-    ("auth", scenarios.probe_auth),
-)
-
-
-@dataclass(frozen=True)
 class RunConfig:
     client: ClientConfig
-    profile: Profile = PROFILES["standard"]
+    profile: RunProfile = RUN_PROFILES["standard"]
     seed: int = 0
     models: tuple[str, ...] = ("gpt-4o",)  # the first is the suite's assistants'; requests use all
     assistant_id: str | None = None  # use this assistant instead of creating the suite's
@@ -186,7 +62,7 @@ class RunConfig:
     poll_timeout: float = DEFAULT_POLL_TIMEOUT
     file_ids: tuple[str, ...] | None = None  # files requests may name (None: any, as the reference server)
     vector_store_ids: tuple[str, ...] | None = None  # likewise for vector stores
-    stream_checker: StreamChecker | None = None
+    stream_limits: StreamLimits = StreamLimits()
     properties: tuple[Property, ...] = PROPERTIES  # tests may run a subset
 
 
@@ -198,14 +74,6 @@ class Progress:
     requests: int
     failing: int  # requirements failed so far
     elapsed: float
-
-
-class Interrupted(Exception):
-    """The run was interrupted (Ctrl-C); ``result`` is the partial result gathered so far."""
-
-    def __init__(self, result: SuiteResult) -> None:
-        super().__init__("interrupted")
-        self.result = result
 
 
 @dataclass
@@ -240,7 +108,7 @@ class _Run:
             assistants = self._assistants(client)
             try:
                 target = Target(client=client, assistants=tuple(assistants), poll_timeout=self.config.poll_timeout,
-                                stream_checker=self.config.stream_checker,
+                                stream_limits=self.config.stream_limits,
                                 api_key_configured=bool(self.config.client.api_key))
                 try:
                     self._generate(target)
@@ -267,16 +135,16 @@ class _Run:
             return [fetch_assistant(client, self.config.assistant_id)]
         return create_assistants(client, self.config.models[0])
 
-    def _properties(self, target: Target) -> list[Property]:
-        return [prop for prop in self.config.properties
-                if self.config.profile.examples.get(prop.name, 0) > 0
-                and (target.stream_checker is not None or not prop.needs_stream_checker)]
+    def _examples_of(self, prop: Property) -> int:
+        return prop.examples[self.config.profile.name]
 
     def _generate(self, target: Target) -> None:
         self._progress("generate", 0, 0)
         for name, probe in PROBES:
             self.items.append(WorkItem(None, name, None, _probe_scenario(probe)))
-        for prop in self._properties(target):
+        for prop in self.config.properties:
+            if self._examples_of(prop) == 0:
+                continue
             for example in self._examples(prop, target):
                 self.items.append(WorkItem(prop, prop.name, example, prop.scenario))
 
@@ -294,7 +162,7 @@ class _Run:
         generation = Generation(assistant_ids=tuple(a.id for a in target.assistants), models=self.config.models,
                                 file_ids=self.config.file_ids, vector_store_ids=self.config.vector_store_ids)
         strategy = prop.strategy(generation)
-        configured = settings(database=None, max_examples=self.config.profile.examples[prop.name], phases=phases,
+        configured = settings(database=None, max_examples=self._examples_of(prop), phases=phases,
                               deadline=None, suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet)
         return configured(hypothesis_seed(property_seed(self.config.seed, prop.name))(given(strategy)(test)))
 
@@ -328,7 +196,7 @@ class _Run:
         recorder = Recorder(request=None)
         runs = [run for item in self.items if item.outcome is not None for run in item.outcome.runs]
         if runs:
-            recorder.apply(check_distinct_ids, runs)
+            recorder.apply(distinct_ids, runs)
         self.tally.add(recorder.outcome)
 
     def _shrink(self, target: Target) -> None:
@@ -337,31 +205,31 @@ class _Run:
             deadline = min(deadline, self.budget.deadline)
         failing = [item for item in self.items if item.property is not None and item.outcome is not None
                    and item.outcome.failed_requirements()]
-        targets: dict[str, WorkItem] = {}
+        targets: dict[Requirement, WorkItem] = {}
         for item in failing:  # the first failing example of each requirement, in generation order
-            for requirement_id in sorted(item.outcome.failed_requirements()):
-                targets.setdefault(requirement_id, item)
+            for requirement in sorted(item.outcome.failed_requirements(), key=lambda r: r.id):
+                targets.setdefault(requirement, item)
         memo: dict[tuple[str, str], Outcome] = {
             (item.name, example_key(item.example)): item.outcome
             for item in self.items if item.property is not None and item.outcome is not None
             and item.outcome.abandoned is None
         }
-        for number, (requirement_id, item) in enumerate(sorted(targets.items())):
+        for number, (requirement, item) in enumerate(sorted(targets.items(), key=lambda pair: pair[0].id)):
             if time.monotonic() >= deadline or self.budget.exhausted:
                 break
             self._progress("shrink", number, len(targets))
             try:
-                minimal = self._shrink_one(target, item.property, requirement_id, memo, deadline)
+                minimal = self._shrink_one(target, item.property, requirement, memo, deadline)
             except Exception:  # Hypothesis itself failed (ours to fix); the unshrunk example stays
-                self.tally.internal_errors.append(f"shrinking {requirement_id} failed: "
+                self.tally.internal_errors.append(f"shrinking {requirement.id} failed: "
                                                   f"{traceback.format_exc(limit=8).strip()}")
                 continue
             if minimal is not None and minimal.request != evidence_request(item.example):
                 self.tally.put_first(minimal)
 
-    def _shrink_one(self, target: Target, prop: Property, requirement_id: str,
+    def _shrink_one(self, target: Target, prop: Property, requirement: Requirement,
                     memo: dict[tuple[str, str], Outcome], deadline: float) -> FailureRecord | None:
-        """The failure of ``requirement_id`` on the smallest example Hypothesis finds, or None."""
+        """The failure of ``requirement`` on the smallest example Hypothesis finds, or None."""
         last: list[FailureRecord] = []
 
         def test(example: Any) -> None:
@@ -375,11 +243,11 @@ class _Run:
                 if outcome.abandoned is not None:
                     return
                 memo[key] = outcome
-            fired = [record for record in outcome.failures if record.finding.requirement_id == requirement_id
-                     and record.finding.severity is Severity.FAIL]
+            fired = [record for record in outcome.failures
+                     if record.finding.requirement == requirement and record.finding.failed]
             if fired:
                 last[:] = fired[:1]
-                raise RequirementFired(requirement_id)
+                raise RequirementFired(requirement.id)
 
         try:
             self._given(prop, target, test, phases=[Phase.generate, Phase.shrink])()

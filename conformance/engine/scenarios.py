@@ -8,44 +8,49 @@ repeated while shrinking, and be judged without knowing how it was scheduled.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from conformance.engine import lifecycle
-from conformance.engine.checks.echo import check_overrides, check_run_options, check_sampling
+from conformance.core.catalogue import Requirement
+from conformance.core.findings import only_warnings
+from conformance.core.observation import JSON_MEDIA_TYPE, Exchange
+from conformance.core.recorder import Recorder
+from conformance.core.spec.runs import REQUIRES_ACTION, TERMINAL, pending_tool_calls
+from conformance.engine import run_control
+from conformance.engine.checks.common import listed_items
+from conformance.engine.checks.echo import overrides, run_options, sampling
 from conformance.engine.checks.lifecycle import (
-    check_cancel_answer,
-    check_cancel_converged,
-    check_continued,
-    check_immutable,
-    check_settled,
-    check_submit_accepted,
-    check_transitions,
+    cancel_answer,
+    cancel_converged,
+    continued,
+    immutable,
+    run_settled,
+    submit_accepted,
+    transitions,
+)
+from conformance.engine.checks.requests import (
+    REJECTED,
+    accepted,
+    error_envelope,
+    rejected_before_stream,
+    unauthorized,
+    unknown_assistant,
 )
 from conformance.engine.checks.resources import (
-    check_assistant_id,
-    check_input_messages,
-    check_messages,
-    check_run_listed,
-    check_run_retrievable,
-    check_steps,
-    check_thread,
-    listed_items,
+    assistant_id,
+    created_thread,
+    input_messages,
+    run_listed,
+    run_retrievable,
+    run_steps,
+    thread_messages,
 )
-from conformance.engine.checks.common import only_warnings
-from conformance.engine.checks.run_object import check_run_reply, semantic_checks
-from conformance.engine.checks.status import (
-    check_accepted,
-    check_error_envelope,
-    check_rejected,
-    check_rejected_before_stream,
-    check_unauthorized,
-    check_unknown_assistant,
-)
-from conformance.engine.client import Reply, TargetClient
-from conformance.engine.recorder import Recorder
+from conformance.engine.checks.run_object import run_answer, status_fields, timestamps, tool_calls, usage_adds_up
+from conformance.engine.client import TargetClient
 from conformance.engine.setup import Assistant
+from conformance.streaming.captured import StreamLimits
 
 CREATE_PATH = "threads/runs"
 MAX_TOOL_ROUNDS = 2  # submit_tool_outputs rounds followed per run; a model may keep calling tools
@@ -55,13 +60,6 @@ WRONG_KEY = "sk-conformance-wrong-key-0000"
 UNKNOWN_ASSISTANT_ID = "asst_conformance_does_not_exist"  # fixed: a seed must replay the same requests
 
 
-class StreamChecker(Protocol):
-    """The stream oracle's entry point: send ``body`` (``stream: true``) to ``target``, capture the
-    stream, judge it, and report through ``recorder.record(requirement_ids, findings, exchange)``."""
-
-    def __call__(self, target: Target, body: dict[str, Any], recorder: Recorder) -> None: ...
-
-
 @dataclass(frozen=True)
 class Target:
     """What a scenario needs to know about the server under test."""
@@ -69,7 +67,7 @@ class Target:
     client: TargetClient
     assistants: tuple[Assistant, ...]
     poll_timeout: float
-    stream_checker: StreamChecker | None = None
+    stream_limits: StreamLimits = StreamLimits()
     api_key_configured: bool = False
 
     def assistant(self, assistant_id: Any) -> Assistant | None:
@@ -84,19 +82,16 @@ Scenario = Callable[[Target, Any, Recorder], None]
 def accept(target: Target, body: dict[str, Any], recorder: Recorder) -> dict[str, Any] | None:
     """POST a valid body; judge the answer and the run it returns. Returns the run if usable."""
     reply = target.client.post(CREATE_PATH, body)
-    recorder.apply(check_accepted, reply, exchange=reply.exchange)
-    judge_error_body(reply, recorder)
-    if reply.status != 200:
-        return None
-    run = judge_run_reply(reply, recorder)
+    recorder.apply(accepted, reply, evidence=reply)
+    recorder.apply(error_envelope, reply, evidence=reply)
+    run = judge_run_answer(reply, recorder)
     if run is None:
         return None
     recorder.outcome.runs.append((run["id"], run["thread_id"]))
-    recorder.apply(check_assistant_id, body, run, exchange=reply.exchange)
+    recorder.apply(assistant_id, body, run, evidence=reply)
     assistant = target.assistant(body.get("assistant_id"))
-    if assistant is not None:
-        for check in (check_overrides, check_run_options, check_sampling):
-            recorder.apply(check, body, run, assistant, exchange=reply.exchange)
+    for check in (overrides, run_options, sampling):
+        recorder.apply(check, body, run, assistant, evidence=reply)
     return run
 
 
@@ -108,13 +103,13 @@ def follow(target: Target, body: dict[str, Any], recorder: Recorder) -> None:
     life = Lifeline(target, recorder, run)
     poll = life.poll()
     rounds = 0
-    while poll.settled and life.status == lifecycle.REQUIRES_ACTION and rounds < MAX_TOOL_ROUNDS:
+    while poll.settled and life.status == REQUIRES_ACTION and rounds < MAX_TOOL_ROUNDS:
         rounds += 1
         poll = life.submit_and_poll()
         if poll is None:
             break
     if poll is not None and not poll.broken:
-        recorder.apply(check_settled, life.statuses, poll.settled, poll.waited, exchange=life.last_exchange)
+        recorder.apply(run_settled, life.statuses, poll.settled, poll.waited, evidence=life.last_exchange)
     life.finish(body)
 
 
@@ -124,18 +119,18 @@ def cancel(target: Target, body: dict[str, Any], recorder: Recorder) -> None:
     if run is None:
         return
     life = Lifeline(target, recorder, run)
-    reply = lifecycle.cancel_run(target.client, run["thread_id"], run["id"])
-    judge_error_body(reply, recorder)
+    reply = run_control.cancel_run(target.client, run["thread_id"], run["id"])
+    recorder.apply(error_envelope, reply, evidence=reply)
     status_after = None
     if reply.status == 200:
         life.observe(reply)
     else:  # a refusal is right only if the run had already ended: look
-        life.observe(target.client.get(lifecycle.run_path(run["thread_id"], run["id"])))
+        life.observe(target.client.get(run_control.run_path(run["thread_id"], run["id"])))
         status_after = life.status
-    recorder.apply(check_cancel_answer, reply, status_after, exchange=reply.exchange)
+    recorder.apply(cancel_answer, reply, status_after, evidence=reply)
     poll = life.poll()
     if not poll.broken:
-        recorder.apply(check_cancel_converged, life.statuses, poll.settled, poll.waited, exchange=life.last_exchange)
+        recorder.apply(cancel_converged, life.statuses, poll.settled, poll.waited, evidence=life.last_exchange)
     life.finish(body)
 
 
@@ -148,7 +143,7 @@ class Lifeline:
     created: dict[str, Any]
     observations: list[dict[str, Any]] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
-    last_exchange: Any = None
+    last_exchange: Exchange | None = None
     retrievable: bool = True
 
     def __post_init__(self) -> None:
@@ -161,52 +156,50 @@ class Lifeline:
 
     @property
     def path(self) -> str:
-        return lifecycle.run_path(self.created["thread_id"], self.created["id"])
+        return run_control.run_path(self.created["thread_id"], self.created["id"])
 
-    def observe(self, reply: Reply) -> dict[str, Any] | None:
-        """Judge a reply that should carry this run; keep the run if it is usable."""
-        self.last_exchange = reply.exchange
-        if reply.exchange.method == "GET":
-            self.recorder.apply(check_run_retrievable, self.created, reply, exchange=reply.exchange)
+    def observe(self, reply: Exchange) -> dict[str, Any] | None:
+        """Judge an answer that should carry this run; keep the run if it is usable."""
+        self.last_exchange = reply
+        if reply.method == "GET":
+            self.recorder.apply(run_retrievable, self.created, reply, evidence=reply)
             self.retrievable = self.retrievable and reply.status == 200
-        judge_error_body(reply, self.recorder)
-        if reply.status != 200:
-            return None
-        run = judge_run_reply(reply, self.recorder)
+        self.recorder.apply(error_envelope, reply, evidence=reply)
+        run = judge_run_answer(reply, self.recorder)
         if run is not None:
             self.observations.append(run)
             self.statuses.append(run["status"])
         return run
 
-    def poll(self) -> lifecycle.Poll:
-        poll = lifecycle.poll_run(self.target.client, self.created["thread_id"], self.created["id"],
+    def poll(self) -> run_control.Poll:
+        poll = run_control.poll_run(self.target.client, self.created["thread_id"], self.created["id"],
                                   timeout=self.target.poll_timeout)
         for reply in poll.replies:
             self.observe(reply)
         return poll
 
-    def submit_and_poll(self) -> lifecycle.Poll | None:
+    def submit_and_poll(self) -> run_control.Poll | None:
         """Submit an output for every pending call, then poll; None if the submission failed."""
         waiting = self.observations[-1]
-        submitted = [str(call.get("id")) for call in lifecycle.pending_tool_calls(waiting)]
-        reply, _ = lifecycle.submit_tool_outputs(self.target.client, waiting)
-        self.recorder.apply(check_submit_accepted, reply, submitted, exchange=reply.exchange)
-        judge_error_body(reply, self.recorder)
+        submitted = [str(call.get("id")) for call in pending_tool_calls(waiting)]
+        reply, _ = run_control.submit_tool_outputs(self.target.client, waiting)
+        self.recorder.apply(submit_accepted, reply, submitted, evidence=reply)
+        self.recorder.apply(error_envelope, reply, evidence=reply)
         if reply.status != 200:
             return None
         first = len(self.statuses)
         self.observe(reply)
         poll = self.poll()
-        self.recorder.apply(check_continued, self.statuses[first:], self.observations[-1], submitted,
-                            exchange=self.last_exchange)
+        self.recorder.apply(continued, self.statuses[first:], self.observations[-1], submitted,
+                            evidence=self.last_exchange)
         return poll
 
     def finish(self, body: dict[str, Any]) -> None:
         """Judge the whole life, then what the run created (unless the run could not be retrieved)."""
-        if self.status in lifecycle.TERMINAL:  # terminal is absorbing: look once more
+        if self.status in TERMINAL:  # terminal is absorbing: look once more
             self.observe(self.target.client.get(self.path))
-        self.recorder.apply(check_transitions, self.statuses, exchange=self.last_exchange)
-        self.recorder.apply(check_immutable, self.observations, exchange=self.last_exchange)
+        self.recorder.apply(transitions, self.statuses, evidence=self.last_exchange)
+        self.recorder.apply(immutable, self.observations, evidence=self.last_exchange)
         if self.retrievable:
             inspect_created(self.target, body, self.observations[-1], self.recorder)
 
@@ -215,36 +208,36 @@ def inspect_created(target: Target, body: dict[str, Any], run: dict[str, Any], r
     """The run as listed, its thread, its steps and the thread's messages."""
     client, thread_id = target.client, run["thread_id"]
     listed = get_list(client, f"threads/{thread_id}/runs")
-    recorder.apply(check_run_listed, run, listed, exchange=listed.exchange)
-    judge_error_body(listed, recorder)
+    recorder.apply(run_listed, run, listed, evidence=listed)
+    recorder.apply(error_envelope, listed, evidence=listed)
     thread = client.get(f"threads/{thread_id}")
-    recorder.apply(check_thread, body, run, thread, exchange=thread.exchange)
-    judge_error_body(thread, recorder)
-    steps_reply = get_list(client, lifecycle.run_path(thread_id, run["id"], "/steps"))
+    recorder.apply(created_thread, body, run, thread, evidence=thread)
+    recorder.apply(error_envelope, thread, evidence=thread)
+    steps_reply = get_list(client, run_control.run_path(thread_id, run["id"], "/steps"))
     messages_reply = get_list(client, f"threads/{thread_id}/messages")
-    judge_error_body(steps_reply, recorder)
-    judge_error_body(messages_reply, recorder)
+    recorder.apply(error_envelope, steps_reply, evidence=steps_reply)
+    recorder.apply(error_envelope, messages_reply, evidence=messages_reply)
     steps = listed_items(steps_reply, "ListRunStepsResponse")
     messages = listed_items(messages_reply, "ListMessagesResponse")
-    recorder.apply(check_messages, run, messages_reply, steps, exchange=messages_reply.exchange)
-    recorder.apply(check_steps, run, steps_reply,
+    recorder.apply(thread_messages, run, messages_reply, steps, evidence=messages_reply)
+    recorder.apply(run_steps, run, steps_reply,
                    {message["id"] for message in messages} if messages is not None else None,
-                   exchange=steps_reply.exchange)
+                   evidence=steps_reply)
     if messages is not None:
-        recorder.apply(check_input_messages, body, messages, exchange=messages_reply.exchange)
+        recorder.apply(input_messages, body, messages, evidence=messages_reply)
 
 
-def get_list(client: TargetClient, path: str) -> Reply:
+def get_list(client: TargetClient, path: str) -> Exchange:
     """GET a list endpoint (oldest first) and follow ``has_more`` with ``after=last_id``: the
     spec's limit is an upper bound, so a server may page below it.
 
-    One reply: the last page's exchange as evidence, with every page's items in its body; or
-    the first page that is not a 200 JSON list, which its checks then judge as it is.
+    One exchange: the last page's as evidence, with every page's items in its content; or the
+    first page that is not a 200 JSON list, which its checks then judge as it is.
     """
     reply = client.get(path, LIST_QUERY)
     pages: list[dict[str, Any]] = []
     while True:
-        page = reply.json_or_none() if reply.status == 200 and reply.media_type == "application/json" else None
+        page = reply.json_or_none() if reply.status == 200 and reply.media_type == JSON_MEDIA_TYPE else None
         if not (isinstance(page, dict) and isinstance(page.get("data"), list)):
             return reply
         pages.append(page)
@@ -257,7 +250,7 @@ def get_list(client: TargetClient, path: str) -> Reply:
     merged = {**pages[-1], "data": [item for page in pages for item in page["data"]]}
     if "first_id" in pages[0]:
         merged["first_id"] = pages[0]["first_id"]
-    return Reply(exchange=reply.exchange, content=json.dumps(merged).encode())
+    return replace(reply, content=json.dumps(merged).encode())
 
 
 # --- rejecting an invalid request ----------------------------------------------------------
@@ -266,7 +259,7 @@ class InvalidExample(Protocol):
     """``strategies.InvalidRequest``: a body breaking one rule, labelled with its requirement."""
 
     body: Any
-    requirement_id: str
+    requirement: Requirement
     rule: str
     description: str
 
@@ -274,8 +267,8 @@ class InvalidExample(Protocol):
 def reject(target: Target, invalid: InvalidExample, recorder: Recorder) -> None:
     """POST an invalid body: it is answered 400 with the error envelope."""
     reply = post_invalid(target.client, invalid)
-    recorder.apply(check_rejected, invalid, reply, exchange=reply.exchange, exercised=invalid.requirement_id)
-    judge_error_body(reply, recorder)
+    recorder.apply(REJECTED[invalid.requirement], invalid, reply, evidence=reply)
+    recorder.apply(error_envelope, reply, evidence=reply)
 
 
 def reject_streaming(target: Target, invalid: InvalidExample, recorder: Recorder) -> None:
@@ -285,13 +278,13 @@ def reject_streaming(target: Target, invalid: InvalidExample, recorder: Recorder
     sent after the stream started is seen.
     """
     reply = target.client.capture("POST", CREATE_PATH, invalid.body)
-    if recorder.apply(check_rejected_before_stream, reply, exchange=reply.exchange):
-        return  # rejected inside a stream: REQ-006 only, a stream has neither the status nor the envelope
-    recorder.apply(check_rejected, invalid, reply, exchange=reply.exchange, exercised=invalid.requirement_id)
-    judge_error_body(reply, recorder)
+    if recorder.apply(rejected_before_stream, reply, evidence=reply):
+        return  # rejected inside a stream: only that is judged, a stream has neither the status nor the envelope
+    recorder.apply(REJECTED[invalid.requirement], invalid, reply, evidence=reply)
+    recorder.apply(error_envelope, reply, evidence=reply)
 
 
-def post_invalid(client: TargetClient, invalid: InvalidExample) -> Reply:
+def post_invalid(client: TargetClient, invalid: InvalidExample) -> Exchange:
     if isinstance(invalid.body, (bytes, str)):
         return client.post(CREATE_PATH, raw_body=invalid.body)
     return client.post(CREATE_PATH, invalid.body)
@@ -300,7 +293,7 @@ def post_invalid(client: TargetClient, invalid: InvalidExample) -> Reply:
 # --- fixed probes --------------------------------------------------------------------------
 
 def probe_auth(target: Target, recorder: Recorder) -> None:
-    """AUTH-001: without credentials, and with a wrong key, a request is refused with 401 (only
+    """Without credentials, and with a wrong key, a request is refused with 401 (only
     when the suite was given a key: a target without one may well be open).
 
     The wrong key is no secret: its evidence keeps it, so that a reproducer sends it, not the real key.
@@ -313,33 +306,34 @@ def probe_auth(target: Target, recorder: Recorder) -> None:
         ("a wrong bearer key", {"public_headers": {"Authorization": f"Bearer {WRONG_KEY}"}}),
     ):
         reply = target.client.post(CREATE_PATH, body, **options)
-        recorder.apply(check_unauthorized, reply, credentials, exchange=reply.exchange)
-        judge_error_body(reply, recorder)
+        recorder.apply(unauthorized, reply, credentials, evidence=reply)
+        recorder.apply(error_envelope, reply, evidence=reply)
 
 
 def probe_unknown_assistant(target: Target, recorder: Recorder) -> None:
-    """REQ-007: an assistant_id the server cannot know is answered 404."""
+    """An assistant_id the server cannot know is answered 404."""
     reply = target.client.post(CREATE_PATH, {"assistant_id": UNKNOWN_ASSISTANT_ID})
-    recorder.apply(check_unknown_assistant, reply, exchange=reply.exchange)
-    judge_error_body(reply, recorder)
+    recorder.apply(unknown_assistant, reply, evidence=reply)
+    recorder.apply(error_envelope, reply, evidence=reply)
 
 
 # --- shared judgements ---------------------------------------------------------------------
 
-def judge_error_body(reply: Reply, recorder: Recorder) -> None:
-    """ERR-001 for every answer >= 400."""
-    if reply.status is not None and reply.status >= 400:
-        recorder.apply(check_error_envelope, reply, exchange=reply.exchange)
-
-
-def judge_run_reply(reply: Reply, recorder: Recorder) -> dict[str, Any] | None:
-    """RUN-001 on a 200 run answer, then the semantic checks if it is valid; the run or None."""
-    if not only_warnings(recorder.apply(check_run_reply, reply, exchange=reply.exchange)):
+def judge_run_answer(reply: Exchange, recorder: Recorder) -> dict[str, Any] | None:
+    """The run a 200 answer carries, judged (its schema, then what the schema cannot say), if it
+    is a valid one; None otherwise."""
+    if reply.status != 200 or not only_warnings(recorder.apply(run_answer, reply, evidence=reply)):
         return None
     run = reply.json_or_none()
-    if not isinstance(run, dict):  # only if the RUN-001 check itself crashed
+    if not isinstance(run, dict):  # only if the schema check itself crashed
         return None
-    for check, arguments in semantic_checks(run):
-        recorder.apply(check, *arguments, exchange=reply.exchange)
+    judge_run(run, recorder, reply)
     return run
 
+
+def judge_run(run: dict[str, Any], recorder: Recorder, evidence: Exchange) -> None:
+    """What the schema cannot say of a valid run, wherever it was seen (polled or streamed)."""
+    recorder.apply(status_fields, run, evidence=evidence)
+    recorder.apply(timestamps, run, time.time(), evidence=evidence)
+    recorder.apply(tool_calls, run, evidence=evidence)
+    recorder.apply(usage_adds_up, run["usage"], evidence=evidence)

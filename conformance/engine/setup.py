@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.engine.client import Reply, TargetClient
+from conformance.core.errors import SetupError
+from conformance.core.observation import Exchange
+from conformance.engine.client import TargetClient
 
 SUITE_NAME = "assistants-conformance"
 SUITE_INSTRUCTIONS = "You are the test assistant of a conformance suite. Answer briefly."
@@ -27,10 +29,6 @@ SUITE_TOOLS: list[dict[str, Any]] = [
 SUITE_TEMPERATURE = 0.7
 SUITE_TOP_P = 0.9
 SUITE_RESPONSE_FORMAT = {"type": "text"}
-
-
-class SetupError(Exception):
-    """The run cannot be carried out (target unreachable, assistants not created or not found)."""
 
 
 @dataclass(frozen=True)
@@ -107,11 +105,11 @@ def delete_assistants(client: TargetClient, assistants: list[Assistant]) -> list
     return problems
 
 
-def _assistant_document(reply: Reply, what: str) -> dict[str, Any]:
+def _assistant_document(reply: Exchange, what: str) -> dict[str, Any]:
     if reply.transport_error:
         raise SetupError(f"cannot reach the target: {what} got no response ({reply.transport_error})")
     document = reply.json_or_none() if reply.status == 200 else None
     if not isinstance(document, dict) or not isinstance(document.get("id"), str):
-        detail = reply.exchange.response_body[:300]  # scrubbed of secrets
+        detail = reply.response_body[:300]  # scrubbed of secrets
         raise SetupError(f"{what} was answered status {reply.status}; the run needs an assistant: {detail}")
     return document

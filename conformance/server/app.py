@@ -21,7 +21,7 @@ from conformance.server.errors import (
     http_exception_handler,
     server_error_handler,
 )
-from conformance.server.events import event_stream
+from conformance.server.event_stream import event_stream
 from conformance.server.pagination import page_query
 from conformance.server.responses import json_response
 from conformance.server.store import Store

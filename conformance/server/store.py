@@ -15,7 +15,7 @@ from collections.abc import Callable
 from conformance.server import objects
 from conformance.server.config import ServerConfig
 from conformance.server.errors import bad_request, not_found
-from conformance.server.lifecycle import CANCELLABLE, RunState, ThreadState
+from conformance.server.run_plan import CANCELLABLE, RunState, ThreadState
 from conformance.server.objects import JSON
 from conformance.server.pagination import PageQuery, paginate
 

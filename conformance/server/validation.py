@@ -19,8 +19,8 @@ from starlette.requests import Request
 
 from conformance.server.errors import ApiError, bad_request
 from conformance.server.objects import JSON
-from conformance.spec import schema
-from conformance.spec.description_rules import description_rule_violations
+from conformance.core.spec import schema
+from conformance.core.spec.description_rules import description_rule_violations
 
 MAX_MESSAGE_DETAIL = 200
 _Kind = jsonschema_rs.ValidationErrorKind
@@ -57,7 +57,7 @@ def check_body(schema_name: str, body: JSON) -> None:
 
 @cache
 def _validator(schema_name: str) -> jsonschema_rs.Validator:
-    # The same schema as conformance.spec.validator(name); compiled here too because choosing
+    # The same schema as conformance.core.spec.validator(name); compiled here too because choosing
     # `param` and `code` needs the raw error kinds, which SchemaError does not carry.
     return jsonschema_rs.validator_for(schema(schema_name))
 

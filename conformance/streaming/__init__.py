@@ -1,7 +1,8 @@
-"""Streaming (``stream: true``) conformance: reading server-sent events strictly and capturing streams.
+"""Streaming (``stream: true``) conformance: the stream oracle, with no network and no engine.
 
 ``sse`` decodes the bytes of an event stream by the WHATWG rules and records its defects;
-``capture`` sends one streaming request and reads it under hard limits, never hanging;
-``oracle`` judges a captured stream, one requirement per rule; ``sdk_replay`` replays it through
-the official SDK; ``checker`` is the engine's ``StreamChecker`` that ties them together.
+``captured`` is what a capture saw (the engine's ``stream_capture`` makes one); the oracle judges
+it along its seams: ``event_model`` (each event parsed and validated once), ``view`` (the stream
+and what the rules derive from it), ``rules`` (one requirement each, and ``judge``), ``rest`` (the
+stream against the REST view); ``sdk_replay`` replays a stream through the official SDK.
 """

@@ -1,4 +1,4 @@
-"""SDK-001: can the official openai SDK consume a captured stream?
+"""Replaying a captured stream through the official openai SDK (the ``sdk_consumes`` rule).
 
 The captured body is replayed byte for byte through the SDK's own machinery, twice: as the
 ``openai.Stream`` of ``AssistantStreamEvent`` that ``create_and_run(stream=True)`` returns, and
@@ -26,8 +26,7 @@ from openai.lib.streaming import AssistantEventHandler, AssistantStreamManager
 from openai.types.beta import AssistantStreamEvent
 from openai.types.beta.threads import Run
 
-from conformance.findings import Finding
-from conformance.streaming.capture import EVENT_STREAM, CapturedStream
+from conformance.core.observation import EVENT_STREAM
 
 REPLAY_BASE_URL = "http://sdk-replay.invalid/v1"
 REPLAY_PATH = "/threads/runs"  # the SDK parses every Assistants stream alike, whatever the endpoint
@@ -38,6 +37,7 @@ class Failure:
     consumer: str  # how the SDK was consuming the stream
     events: int  # events it had yielded before the exception
     error: Exception
+    sdk_version: str = openai.__version__
 
 
 def replay(body: bytes) -> Failure | None:
@@ -54,18 +54,6 @@ def replay(body: bytes) -> Failure | None:
             return failure
         with AssistantStreamManager(request, event_handler=AssistantEventHandler()) as handler:
             return _consume("AssistantEventHandler", handler)
-
-
-def check_sdk_replay(stream: CapturedStream) -> list[Finding]:
-    """SDK-001 for one captured stream (call it only on streams the other rules passed: a broken
-    stream breaking the SDK is that rule's fault, not an SDK incompatibility)."""
-    failure = replay(stream.body)
-    if failure is None:
-        return []
-    error = f"{type(failure.error).__name__}: {failure.error}"
-    return [Finding("SDK-001", f"the official openai SDK ({openai.__version__}) cannot consume this stream: "
-                    f"{failure.consumer} raised {error}", expected="no exception", observed=error[:500],
-                    event_index=failure.events if failure.events < len(stream.events) else None)]
 
 
 def _consume(consumer: str, events: Iterable[Any]) -> Failure | None:

@@ -354,7 +354,7 @@ def empty_list_ids_null(call: Call, answer: Answer) -> None:
 
 
 def tool_defaults_filled(run: dict[str, Any]) -> None:
-    """Tools echoed with server-filled defaults (analysis RUN-008)."""
+    """Tools echoed with server-filled defaults (strict: false and the like)."""
     for tool in run["tools"]:
         if tool["type"] == "function":
             tool["function"].setdefault("parameters", {})

@@ -131,7 +131,7 @@ def extra_fields(stream: Stream) -> None:
 
 def error_ends_stream(stream: Stream) -> None:
     """The run fails mid-stream: an ``error`` event in the spec's shape ends the stream, no done
-    (allowed: analysis AMB-25)."""
+    (allowed: see the stream's ending requirement)."""
     at = stream.index("thread.run.queued") + 1
     stream.events[at:] = [SSE("error", dict(SPEC_ERROR))]
 
@@ -143,7 +143,7 @@ def error_then_done(stream: Stream) -> None:
 
 
 def drop_queued(stream: Stream) -> None:
-    """No thread.run.queued: thread.run.created already says queued (analysis AMB-27)."""
+    """No thread.run.queued: thread.run.created already says queued."""
     stream.events = [e for e in stream.events if e.event != "thread.run.queued"]
 
 
@@ -337,7 +337,7 @@ CONFORMANT: tuple[Variant, ...] = (
     Variant("extra-fields", streams(extra_fields)),
     Variant("unknown-event", streams(unknown_event), warns=frozenset({"SSE-004"})),
     Variant("error-ends-stream", streams(error_ends_stream), unjudged=frozenset({"SSE-011"}),
-            note="done is optional after error (AMB-25); no run end, so no REST comparison"),
+            note="done is optional after error; no run end, so no REST comparison"),
     Variant("error-then-done", streams(error_then_done), unjudged=frozenset({"SSE-011"}),
             note="done after the error event is allowed as well"),
     Variant("no-queued-event", streams(drop_queued)),

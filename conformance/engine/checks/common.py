@@ -1,44 +1,42 @@
-"""Small helpers the checks share: JSON bodies of replies, schema errors as text, echo comparison."""
+"""Small helpers the checks share: JSON bodies of answers, list responses, echo comparison."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from conformance.engine.client import Reply
-from conformance.findings import Finding, Severity
-from conformance.spec import validator
+from conformance.core.findings import Finding, FindingMaker
+from conformance.core.observation import JSON_MEDIA_TYPE, Exchange
+from conformance.core.spec import schema_problems, validator
 
-JSON_MEDIA_TYPE = "application/json"
-SHOWN_SCHEMA_ERRORS = 5
 FLOAT32_TOLERANCE = 1e-6  # relative; a 32-bit float keeps ~7 significant digits (error < 6e-8)
 
 
-def schema_problems(schema_name: str, document: Any) -> list[str]:
-    errors = [str(error) for error in validator(schema_name).errors(document)]
-    if len(errors) > SHOWN_SCHEMA_ERRORS:
-        errors = errors[:SHOWN_SCHEMA_ERRORS] + [f"... and {len(errors) - SHOWN_SCHEMA_ERRORS} more"]
-    return errors
+def is_error(answer: Exchange) -> bool:
+    return answer.status is not None and answer.status >= 400
 
 
-def json_body_findings(requirement_id: str, reply: Reply, what: str) -> tuple[Any, list[Finding]]:
-    """The reply's JSON body, or the findings saying why it has none usable (media type, syntax)."""
-    if reply.media_type != JSON_MEDIA_TYPE:
-        return None, [Finding(requirement_id, f"{what} is not {JSON_MEDIA_TYPE}",
-                              expected=JSON_MEDIA_TYPE, observed=reply.content_type or None)]
+def json_body_findings(finding: FindingMaker, answer: Exchange, what: str) -> tuple[Any, list[Finding]]:
+    """The answer's JSON body, or the findings saying why it has none usable (media type, syntax)."""
+    if answer.media_type != JSON_MEDIA_TYPE:
+        return None, [finding(f"{what} is not {JSON_MEDIA_TYPE}", expected=JSON_MEDIA_TYPE,
+                              observed=answer.content_type or None)]
     try:
-        return reply.json(), []
+        return answer.json(), []
     except ValueError as error:
-        return None, [Finding(requirement_id, f"{what} is not valid JSON: {error}",
-                              observed=reply.content[:200].decode("utf-8", errors="replace"))]
+        return None, [finding(f"{what} is not valid JSON: {error}",
+                              observed=answer.content[:200].decode("utf-8", errors="replace"))]
 
 
-def only_warnings(findings: list[Finding]) -> bool:
-    """True if no finding is a failure (the judged document is still usable)."""
-    return all(finding.severity is Severity.WARN for finding in findings)
+def json_answer(finding: FindingMaker, answer: Exchange, asked: str, what: str) -> tuple[Any, list[Finding]]:
+    """The JSON body of a 200 answer to ``asked`` (e.g. "GET of the run's thread"), or the findings
+    saying why there is none: another status, then as ``json_body_findings``."""
+    if answer.status != 200:
+        return None, [finding(f"{asked} was answered {answer.describe()}", expected=200, observed=answer.status)]
+    return json_body_findings(finding, answer, what)
 
 
-def list_findings(requirement_id: str, schema_name: str, document: Any, what: str) -> list[Finding]:
+def list_findings(finding: FindingMaker, schema_name: str, document: Any, what: str) -> list[Finding]:
     """Schema findings for a list response; first_id/last_id null on an empty list is only a warning.
 
     The spec types them as strings, but an empty list has no first or last id and real servers
@@ -47,18 +45,25 @@ def list_findings(requirement_id: str, schema_name: str, document: Any, what: st
     document, nulls = _empty_list_ids_relaxed(document)
     findings = []
     if nulls:
-        findings.append(Finding(requirement_id, f"{what}: {', '.join(nulls)} null on an empty list "
-                                "(the spec types them as strings)", severity=Severity.WARN))
+        findings.append(finding.warning(f"{what}: {', '.join(nulls)} null on an empty list "
+                                        "(the spec types them as strings)"))
     problems = schema_problems(schema_name, document)
     if problems:
-        findings.append(Finding(requirement_id, f"{what} does not validate against {schema_name}",
-                                expected=schema_name, observed=problems))
+        findings.append(finding(f"{what} does not validate against {schema_name}", expected=schema_name,
+                                observed=problems))
     return findings
 
 
 def is_valid_list(schema_name: str, document: Any) -> bool:
     """True if ``list_findings`` would find no failure."""
     return validator(schema_name).is_valid(_empty_list_ids_relaxed(document)[0])
+
+
+def listed_items(answer: Exchange, schema_name: str) -> list[dict[str, Any]] | None:
+    """The items of a 200 list response that validates against ``schema_name``, else None
+    (the list's own check says why)."""
+    body = answer.json_or_none() if answer.status == 200 else None
+    return body["data"] if body is not None and is_valid_list(schema_name, body) else None
 
 
 def _empty_list_ids_relaxed(document: Any) -> tuple[Any, list[str]]:
@@ -92,4 +97,3 @@ def echoes(expected: Any, observed: Any) -> bool:
     if isinstance(expected, (int, float)) and isinstance(observed, (int, float)):
         return math.isclose(expected, observed, rel_tol=FLOAT32_TOLERANCE, abs_tol=1e-9)
     return expected == observed
-

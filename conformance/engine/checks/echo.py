@@ -1,4 +1,4 @@
-"""Checks that a run carries what was asked: overrides (RUN-004), options (RUN-005), sampling (RUN-006).
+"""Checks that a run carries what was asked: overrides, run options, sampling.
 
 Each takes the request body, the schema-valid run it produced and the assistant it named. A
 value "given" is present and not null; absent and null both mean "not given" (the spec types
@@ -9,20 +9,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.core.catalogue import RUN_004, RUN_005, RUN_006
+from conformance.core.checks import check
+from conformance.core.findings import Finding, FindingMaker
 from conformance.engine.checks.common import echoes
 from conformance.engine.setup import Assistant
-from conformance.findings import Finding
 
 DEFAULT_TRUNCATION = {"type": "auto", "last_messages": None}
 DEFAULT_SAMPLING = 1
+
+
+def _assistant_known(request: dict[str, Any], run: dict[str, Any], assistant: Assistant | None) -> bool:
+    """What a run inherits can be judged only when the suite knows the assistant it named."""
+    return assistant is not None
 
 
 def _given(request: dict[str, Any], key: str) -> Any:
     return request.get(key)
 
 
-def check_overrides(request: dict[str, Any], run: dict[str, Any], assistant: Assistant) -> list[Finding]:
-    """RUN-004: model, instructions and tools are the request's when given, else the assistant's."""
+@check(RUN_004, applies=_assistant_known)
+def overrides(finding: FindingMaker, request: dict[str, Any], run: dict[str, Any],
+              assistant: Assistant) -> list[Finding]:
+    """Model, instructions and tools are the request's when given, else the assistant's."""
     findings = []
     for key, inherited in (("model", assistant.model), ("instructions", assistant.instructions),
                            ("tools", assistant.tools)):
@@ -31,17 +40,18 @@ def check_overrides(request: dict[str, Any], run: dict[str, Any], assistant: Ass
         observed = run.get(key)
         if key == "instructions":
             if observed is None:
-                continue  # null instructions: a RUN-001 warning (AMB-07), nothing to compare
+                continue  # null instructions: a RUN_001 warning, nothing to compare
             expected = expected or ""
         if not echoes(expected, observed):
             source = "the request's" if given is not None else "the assistant's"
-            findings.append(Finding("RUN-004", f"run.{key} is not {source} {key}", expected=expected,
-                                    observed=observed))
+            findings.append(finding(f"run.{key} is not {source} {key}", expected=expected, observed=observed))
     return findings
 
 
-def check_run_options(request: dict[str, Any], run: dict[str, Any], assistant: Assistant) -> list[Finding]:
-    """RUN-005: run options are the request's when given, else their defaults.
+@check(RUN_005, applies=_assistant_known)
+def run_options(finding: FindingMaker, request: dict[str, Any], run: dict[str, Any],
+                assistant: Assistant) -> list[Finding]:
+    """Run options are the request's when given, else their defaults.
 
     When not given, truncation_strategy, tool_choice and response_format may also be null: null
     is how the spec writes "not set", and it means the same default.
@@ -56,7 +66,7 @@ def check_run_options(request: dict[str, Any], run: dict[str, Any], assistant: A
         matched = expected == observed if exact else echoes(expected, observed)
         if not matched:
             source = "the request's value" if given else "the default"
-            findings.append(Finding("RUN-005", f"run.{key} is not {source}", expected=expected, observed=observed))
+            findings.append(finding(f"run.{key} is not {source}", expected=expected, observed=observed))
 
     metadata = _given(request, "metadata") or {}
     if metadata or run.get("metadata") is not None:  # no metadata may show as null: Metadata is nullable
@@ -78,8 +88,10 @@ def check_run_options(request: dict[str, Any], run: dict[str, Any], assistant: A
     return findings
 
 
-def check_sampling(request: dict[str, Any], run: dict[str, Any], assistant: Assistant) -> list[Finding]:
-    """RUN-006: temperature and top_p are the request's, else the assistant's, else 1."""
+@check(RUN_006, applies=_assistant_known)
+def sampling(finding: FindingMaker, request: dict[str, Any], run: dict[str, Any],
+             assistant: Assistant) -> list[Finding]:
+    """Temperature and top_p are the request's, else the assistant's, else 1."""
     findings = []
     for key, inherited in (("temperature", assistant.temperature), ("top_p", assistant.top_p)):
         given = _given(request, key)
@@ -90,12 +102,11 @@ def check_sampling(request: dict[str, Any], run: dict[str, Any], assistant: Assi
         else:
             expected, source = DEFAULT_SAMPLING, "the default"
         if key not in run:
-            findings.append(Finding("RUN-006", f"run.{key} is absent", expected=expected, observed="absent"))
+            findings.append(finding(f"run.{key} is absent", expected=expected, observed="absent"))
             continue
         observed = run[key]
         if observed is None and given is None and inherited is None:
             continue  # nothing was set anywhere: null is how the default may be shown
         if not echoes(expected, observed):
-            findings.append(Finding("RUN-006", f"run.{key} is not {source} value", expected=expected,
-                                    observed=observed))
+            findings.append(finding(f"run.{key} is not {source} value", expected=expected, observed=observed))
     return findings

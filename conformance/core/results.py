@@ -1,0 +1,59 @@
+"""The result model every report renderer reads: per-requirement verdicts with evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from conformance.core.catalogue import Level, Requirement
+from conformance.core.findings import Finding
+from conformance.core.observation import Exchange
+
+
+class Verdict(str, Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    NOT_EXERCISED = "not-exercised"
+    ERROR = "error"  # the suite could not judge (internal error while checking it)
+
+
+@dataclass
+class FailureRecord:
+    finding: Finding
+    request: Any  # the minimal (shrunk) request body that reproduces it
+    exchange: Exchange | None = None
+
+
+@dataclass
+class RequirementResult:
+    requirement: Requirement
+    verdict: Verdict
+    exercised: int = 0
+    failures: list[FailureRecord] = field(default_factory=list)
+
+
+@dataclass
+class SuiteResult:
+    suite_version: str
+    spec_commit: str
+    profile: str
+    seed: int
+    base_url: str
+    started_at: float  # Unix seconds
+    duration: float
+    results: list[RequirementResult]
+    partial: bool = False  # interrupted or budget exhausted before every property ran
+    internal_errors: list[str] = field(default_factory=list)
+    requests_sent: int = 0
+
+    def failed(self, strict: bool = False) -> list[RequirementResult]:
+        levels = {Level.MUST, Level.SHOULD} if strict else {Level.MUST}
+        return [r for r in self.results if r.verdict is Verdict.FAIL and r.requirement.level in levels]
+
+    def exit_code(self, strict: bool = False) -> int:
+        """0 conformant, 1 a (MUST, or with strict any) requirement failed, 3 the run broke."""
+        if self.internal_errors:
+            return 3
+        return 1 if self.failed(strict) else 0
