@@ -14,7 +14,9 @@ What is not generated, and why:
   never integral;
 - a wrong JSON type where the node also has an ``enum`` (that breaks two keywords; the enum
   mutation covers the node) or a type-agnostic ``oneOf`` (``file_search`` of thread resources:
-  a non-object matches both branches);
+  a non-object matches both branches), or where a typed node also has a ``oneOf`` whose branches
+  are typed too (``chunking_strategy``: a non-object breaks ``type`` there and on both branches,
+  and without those it matches both branches);
 - ``maxItems`` of ``vector_stores[].file_ids`` (100,000,000): too large to send;
 - ``format: uri`` of image URLs: an annotation in JSON Schema 2020-12, not an assertion.
 """
@@ -330,7 +332,8 @@ def _is_number(value: Any) -> bool:
 def _type_rule(possible: tuple[str, ...]) -> tuple[frozenset[str], int | None]:
     """The JSON types some branch accepts, and whether a wrong type breaks only ``type``:
     the lowest minimum of the integer branches (0 if none), or None when every typed branch
-    also has a keyword that applies to values of any type."""
+    also has a keyword that applies to values of any type, or when a typed node also has a
+    ``oneOf``/``anyOf`` (its branches, the type aside, then match a wrong type alike)."""
     accepted: set[str] = set()
     for pointer in possible:
         declared = node(pointer).get("type", ())
@@ -338,7 +341,8 @@ def _type_rule(possible: tuple[str, ...]) -> tuple[frozenset[str], int | None]:
     if "number" in accepted:
         accepted.add("integer")
     typed = [node(p) for p in possible if "type" in node(p) and not (_TYPE_AGNOSTIC_KEYWORDS & node(p).keys())]
-    if not typed:
+    combined = any("type" in node(p) and {"oneOf", "anyOf"} & node(p).keys() for p in possible)
+    if not typed or combined:
         return frozenset(accepted), None
     return frozenset(accepted), min((s.get("minimum", 0) for s in typed if s.get("type") == "integer"), default=0)
 
