@@ -13,6 +13,7 @@ import logging
 import os
 import random
 import secrets
+import signal
 import sys
 import time
 import traceback
@@ -75,6 +76,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
                      help="how long a whole stream may last (default: --poll-timeout)")
     run.add_argument("--stream-max-bytes", type=_positive_int, metavar="N",
                      help="the most bytes read from one stream before it is cut (default: 16 MiB)")
+    run.add_argument("--stream-max-events", type=_positive_int, metavar="N",
+                     help="the most events read from one stream before it is cut (default: 20000)")
+    run.add_argument("--max-response-bytes", type=_positive_int, metavar="N",
+                     help="the most bytes read of one answer that is not a stream, after decoding (default: 8 MiB)")
+    run.add_argument("--rate-limit-wait", type=_non_negative_float, metavar="S",
+                     help="seconds the whole run may spend waiting on 429 answers (default: 60)")
     run.add_argument("--strict", action="store_true", help="SHOULD requirements count too for the exit code")
     output = parser.add_argument_group("output")
     output.add_argument("--report-dir", metavar="DIR",
@@ -88,7 +95,7 @@ def execute(args: argparse.Namespace) -> int:
     if base_url is not None:
         problem = _url_problem(base_url)
         if problem:
-            return _usage_error(f"--base-url {base_url!r}: {problem}")
+            return _usage_error(f"--base-url {_without_credentials(base_url)!r}: {problem}")
     api_key = args.api_key or os.environ.get("OPENAI_API_KEY") or None
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
     report_dir = Path(args.report_dir or f"{DEFAULT_REPORT_ROOT}/run-{time.strftime('%Y%m%d-%H%M%S')}")
@@ -98,12 +105,25 @@ def execute(args: argparse.Namespace) -> int:
 
     redactor = ClientConfig(base_url=base_url or "", api_key=api_key, headers=dict(args.header),
                             secret_headers=frozenset(args.secret_header)).redactor()
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops a run as Ctrl-C does
     try:
         return _certify(args, base_url, api_key, seed, report_dir)
     except Exception:  # a bug of ours, never the target's fault: exit 3, said as such
-        print(redactor.text(f"internal error (a bug of the suite, not of the target):\n{traceback.format_exc()}"),
-              file=sys.stderr)
+        _say(redactor, f"internal error (a bug of the suite, not of the target):\n{traceback.format_exc()}")
         return 3
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _say(redactor: Redactor, text: str) -> None:
+    """A line for the user on stderr: no secret, no control character a target slipped in."""
+    from reports.summary import visible
+
+    print(visible(redactor.text(text)), file=sys.stderr)
 
 
 def _certify(args: argparse.Namespace, base_url: str | None, api_key: str | None, seed: int, report_dir: Path) -> int:
@@ -114,40 +134,47 @@ def _certify(args: argparse.Namespace, base_url: str | None, api_key: str | None
         client = ClientConfig(
             base_url=url, api_key=key, headers=dict(args.header), secret_headers=frozenset(args.secret_header),
             request_timeout=args.request_timeout, concurrency=args.concurrency,
+            **({"max_response_bytes": args.max_response_bytes} if args.max_response_bytes else {}),
         )
         config = RunConfig(
             client=client, profile=RUN_PROFILES[args.profile], seed=seed,
             models=tuple(args.models or (EMBEDDED_MODELS if base_url is None else (DEFAULT_MODEL,))),
             assistant_id=args.assistant_id, max_requests=args.max_requests, max_time=args.max_time,
             poll_timeout=args.poll_timeout, stream_limits=stream_limits(args),
+            **({"rate_limit_wait": args.rate_limit_wait} if args.rate_limit_wait is not None else {}),
             # The reference server takes any file id; another target has none the suite knows of.
             file_ids=None if base_url is None else (), vector_store_ids=None if base_url is None else (),
         )
         redactor = client.redactor()
-        print(f"conformance run: {redactor.text(url)} (profile {args.profile}, seed {seed})", file=sys.stderr)
+        _say(redactor, f"conformance run: {url} (profile {args.profile}, seed {seed})")
         progress = ProgressLine(sys.stderr)
         try:
             result = run_suite(config, on_progress=progress.update)
         except SetupError as error:
             progress.close()
-            print(f"error: {redactor.text(str(error))}", file=sys.stderr)
+            _say(redactor, f"error: {error}")
             return 3
         except Interrupted as interrupted:
             progress.close()
             _finish(interrupted.result, report_dir, args, redactor)
-            print("interrupted: the report is partial", file=sys.stderr)
+            _say(redactor, "interrupted: the report is partial")
             return 130
         progress.close()
         return _finish(result, report_dir, args, redactor)
 
 
 def _finish(result: SuiteResult, report_dir: Path, args: argparse.Namespace, redactor: Redactor) -> int:
+    from reports.summary import visible
     from reports.writer import write_reports
 
-    print(redactor.text(render_table(result)))
+    print(visible(redactor.text(render_table(result))))
     written = write_reports(result, report_dir, formats=args.formats or REPORT_FORMATS, redactor=redactor)
     for error in result.internal_errors:
-        print(f"internal error (a bug of the suite, not of the target): {redactor.text(error)}", file=sys.stderr)
+        _say(redactor, f"internal error (a bug of the suite, not of the target): {error}")
+    if result.not_judged:
+        _say(redactor, f"not judged: {result.not_judged}")
+    for note in result.notes:
+        _say(redactor, f"note: {note}")
     print(f"reports: {', '.join(str(path) for path in written.values())}", file=sys.stderr)
     return result.exit_code(strict=args.strict)
 
@@ -172,21 +199,25 @@ def stream_limits(args: argparse.Namespace) -> StreamLimits:
     a request deadline, and last as long as a polled run may take to settle."""
     from conformance.streaming.captured import StreamLimits
 
+    defaults = StreamLimits()
     return StreamLimits(
         first_byte=args.stream_first_byte or args.request_timeout,
         idle=args.stream_idle or args.request_timeout,
         total=args.stream_total or args.poll_timeout,
-        max_bytes=args.stream_max_bytes or StreamLimits().max_bytes,
+        max_bytes=args.stream_max_bytes or defaults.max_bytes,
+        max_events=args.stream_max_events or defaults.max_events,
     )
 
 
 def render_table(result: SuiteResult) -> str:
     """The final per-requirement table, one line each, and a summary line."""
+    from reports.summary import one_line
+
     lines = [f"{'requirement':<10} {'level':<6} {'verdict':<14} {'exercised':>9}  first finding"]
     for item in result.results:
-        first = item.failures[0].finding.message if item.failures else ""
+        first = one_line(item.failures[0].finding.message, 100) if item.failures else ""
         lines.append(f"{item.requirement.id:<10} {item.requirement.level.value:<6} {item.verdict.value:<14} "
-                     f"{item.exercised:>9}  {first[:100]}")
+                     f"{item.exercised:>9}  {first}")
     counts: dict[str, int] = {}
     for item in result.results:
         counts[item.verdict.value] = counts.get(item.verdict.value, 0) + 1
@@ -248,6 +279,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text}")
+    return value
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -262,6 +303,9 @@ def _url_problem(url: str) -> str | None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         return "the scheme must be http or https"
+    if parts.username is not None or parts.password is not None:
+        return ("credentials in the URL are not used: give the key with --api-key or $OPENAI_API_KEY "
+                "(or a header with --header and --secret-header)")
     if not parts.hostname:
         return "no host"
     try:
@@ -269,6 +313,11 @@ def _url_problem(url: str) -> str | None:
     except ValueError as error:
         return str(error)
     return None
+
+
+def _without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
 def _usage_error(message: str) -> int:

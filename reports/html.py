@@ -7,12 +7,12 @@ some slipped through it could not load anything.
 
 from __future__ import annotations
 
-from html import escape
 
 from conformance.core.catalogue import Level
 from conformance.core.observation import Exchange
 from conformance.core.results import FailureRecord, RequirementResult, SuiteResult, Verdict
 from reports import pictures, summary
+from reports.summary import escape_html
 from reports.reproduce import reproducer
 
 BODY_LIMIT = 8000  # characters of a body shown; report.json has all the evidence kept
@@ -133,11 +133,11 @@ def _pre(text: str, css_class: str = "", element_id: str = "") -> str:
     attributes = (f' class="{css_class}"' if css_class else "") + (
         f' id="{element_id}"' if element_id else ""
     )
-    return f"<pre{attributes}>{escape(text)}</pre>"
+    return f"<pre{attributes}>{escape_html(text)}</pre>"
 
 
 def _verdict(value: str) -> str:
-    return f'<span class="verdict v-{value}">{escape(value)}</span>'
+    return f'<span class="verdict v-{value}">{escape_html(value)}</span>'
 
 
 def _headers(headers: dict[str, str]) -> str:
@@ -147,19 +147,21 @@ def _headers(headers: dict[str, str]) -> str:
 def _transcript(failure: FailureRecord, exchange: Exchange) -> str:
     events = exchange.events or []
     fault = summary.fault_index(failure)
-    start, window = summary.transcript_window(events, fault)
     rows = []
-    for index, event in enumerate(window, start):
+    for event in summary.transcript_window(events, fault):
         rows.append(
-            f"<tr{' class=fault' if index == fault else ''}><td>#{index}</td><td>+{event.at:.3f}s</td>"
-            f"<td>{escape(event.event)}</td><td>{escape(summary.one_line(event.data, DATA_LIMIT))}</td></tr>"
+            f"<tr{' class=fault' if event.index == fault else ''}><td>#{event.index}</td><td>+{event.at:.3f}s</td>"
+            f"<td>{escape_html(event.event)}</td><td>{escape_html(summary.one_line(event.data, DATA_LIMIT))}</td></tr>"
         )
     caption = "around the fault" if fault is not None else "the stream's last events (the fault is its end)"
-    count = f'<span class="muted">({len(events)} in all; report.json has every one)</span>'
+    kept = len(events) + exchange.events_omitted
+    count = (f'<span class="muted">({kept} in all; report.json has every one)</span>' if not exchange.events_omitted
+             else f'<span class="muted">({kept} in all; report.json keeps {len(events)}: the first ones and '
+                  f'those around the fault)</span>')
     return (
         "<h4>Stream timeline</h4>"
         + pictures.timeline(events, fault, exchange.elapsed)
-        + f"<h4>Events {escape(caption)} {count}</h4>"
+        + f"<h4>Events {escape_html(caption)} {count}</h4>"
         + '<table class="transcript"><thead><tr><th>#</th><th>time</th><th>event</th><th>data</th></tr></thead><tbody>'
         + "".join(rows)
         + "</tbody></table>"
@@ -189,7 +191,7 @@ def _evidence(failure: FailureRecord, exchange: Exchange) -> str:
 
 def _code(title: str, text: str, element_id: str, css_class: str) -> str:
     return (
-        f'<div class="code-head"><h4>{escape(title)}</h4>'
+        f'<div class="code-head"><h4>{escape_html(title)}</h4>'
         f'<button type="button" class="copy" data-target="{element_id}">copy</button></div>'
         + _pre(text, css_class, element_id)
     )
@@ -199,7 +201,7 @@ def _failure(failure: FailureRecord, base_url: str, anchor: str) -> str:
     finding = failure.finding
     parts = [
         f'<details class="failure {finding.severity.value}" id="{anchor}">'
-        f"<summary>{escape(finding.message)}</summary>"
+        f"<summary>{escape_html(finding.message)}</summary>"
     ]
     if finding.expected is not None or finding.observed is not None:
         parts.append(
@@ -228,12 +230,12 @@ def _requirement(item: RequirementResult, base_url: str) -> str:
     requirement = item.requirement
     search = " ".join([requirement.id, requirement.text] + [f.finding.message for f in item.failures]).lower()
     head = (
-        f'<tbody class="req" id="req-{escape(requirement.id)}" data-verdict="{item.verdict.value}" '
-        f'data-level="{requirement.level.value}" data-area="{escape(requirement.area.value)}" '
-        f'data-search="{escape(search)}">'
-        f"<tr><td><b>{escape(requirement.id)}</b></td><td>{requirement.level.value}</td>"
-        f"<td>{escape(requirement.area.value)}</td><td>{_verdict(item.verdict.value)}</td>"
-        f"<td>{item.exercised}</td><td>{escape(requirement.text)}</td></tr>"
+        f'<tbody class="req" id="req-{escape_html(requirement.id)}" data-verdict="{item.verdict.value}" '
+        f'data-level="{requirement.level.value}" data-area="{escape_html(requirement.area.value)}" '
+        f'data-search="{escape_html(search)}">'
+        f"<tr><td><b>{escape_html(requirement.id)}</b></td><td>{requirement.level.value}</td>"
+        f"<td>{escape_html(requirement.area.value)}</td><td>{_verdict(item.verdict.value)}</td>"
+        f"<td>{item.exercised}</td><td>{escape_html(requirement.text)}</td></tr>"
     )
     if not item.failures:
         return head + "</tbody>"
@@ -254,7 +256,7 @@ def _area_table(result: SuiteResult) -> str:
             if number
         )
         rows.append(
-            f"<tr><td>{escape(score.area.value)}</td><td><div class=bar>{bar}</div></td>"
+            f"<tr><td>{escape_html(score.area.value)}</td><td><div class=bar>{bar}</div></td>"
             f"<td>{score.met} / {score.judged}</td>"
             + "".join(f"<td>{number}</td>" for number in score.counts.values())
             + "</tr>"
@@ -267,18 +269,18 @@ def _area_table(result: SuiteResult) -> str:
 
 
 def _options(control_id: str, label: str, values: list[str]) -> str:
-    options = "".join(f'<option value="{escape(value)}">{escape(value)}</option>' for value in values)
+    options = "".join(f'<option value="{escape_html(value)}">{escape_html(value)}</option>' for value in values)
     return f'<label>{label} <select id="{control_id}"><option value="">all</option>{options}</select></label>'
 
 
 def render_html(result: SuiteResult) -> str:
     result_outcome = summary.outcome(result)
-    title = summary.OUTCOME_TITLES[result_outcome]
+    title = summary.title(result)
     tally = summary.counts(result.results)
     facts = (
-        f"{escape(result.base_url)} · profile {escape(result.profile)} · seed {result.seed} · "
+        f"{escape_html(result.base_url)} · profile {escape_html(result.profile)} · seed {result.seed} · "
         f"started {summary.utc_iso(result.started_at)} · {result.duration:.1f} s · {result.requests_sent} requests · "
-        f"suite {escape(result.suite_version)} · spec {escape(result.spec_commit)}"
+        f"suite {escape_html(result.suite_version)} · spec {escape_html(result.spec_commit)}"
     )
     failed = {level: 0 for level in Level}
     for item in result.results:
@@ -299,10 +301,12 @@ def render_html(result: SuiteResult) -> str:
     if result.internal_errors:
         errors = "<h2>Internal errors</h2>" + "".join(_pre(error) for error in result.internal_errors)
     partial = (
-        f'<div class="partial" id="partial-banner">{escape(summary.PARTIAL_NOTE)}</div>'
+        f'<div class="partial" id="partial-banner">{escape_html(summary.PARTIAL_NOTE)}</div>'
         if result.partial
         else ""
-    )
+    ) + (f'<div class="partial" id="not-judged">Not judged: {escape_html(result.not_judged)}</div>'
+         if result.not_judged else "") + "".join(
+        f'<div class="note">{escape_html(note)}</div>' for note in result.notes)
     areas = [score.area.value for score in summary.area_scores(result)]
     filters = (
         '<div class="filters">'
@@ -319,12 +323,13 @@ def render_html(result: SuiteResult) -> str:
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)}{" (partial)" if result.partial else ""} · conformance · {escape(result.base_url)}</title>
+<title>{escape_html(title)}{" (partial)" if result.partial else ""} · conformance · {escape_html(
+    result.base_url)}</title>
 <style>{STYLE % pictures.VERDICT_COLORS}</style>
 </head>
 <body>
 <header class="banner outcome-{result_outcome}" id="verdict-banner">
-<h1>{escape(title)}{" (partial)" if result.partial else ""}{escape(subtitle)}</h1>
+<h1>{escape_html(title)}{" (partial)" if result.partial else ""}{escape_html(subtitle)}</h1>
 <p>Assistants API conformance (POST /v1/threads/runs) · {facts}</p>
 </header>
 {partial}
@@ -342,7 +347,7 @@ def render_html(result: SuiteResult) -> str:
 </tr></thead>
 {requirements}
 </table>
-<footer>Generated by assistants-conformance {escape(result.suite_version)}. Secrets are shown as &lt;redacted&gt;;
+<footer>Generated by assistants-conformance {escape_html(result.suite_version)}. Secrets are shown as &lt;redacted&gt;;
 reproducers read the key from $OPENAI_API_KEY.</footer>
 </main>
 <script>{SCRIPT}</script>

@@ -65,8 +65,9 @@ def _evidence(exchange: Exchange) -> Evidence:
         status=exchange.status,
         response_headers=dict(exchange.response_headers),
         response_body=exchange.response_body,
-        events=None if exchange.events is None else [EvidenceEvent(event=e.event, data=e.data, at=e.at)
+        events=None if exchange.events is None else [EvidenceEvent(event=e.event, data=e.data, at=e.at, index=e.index)
                                                       for e in exchange.events],
+        events_omitted=exchange.events_omitted,
         elapsed=exchange.elapsed,
         transport_error=exchange.transport_error,
     )
@@ -117,6 +118,8 @@ def document_of(result: SuiteResult) -> ReportDocument:
         requests_sent=result.requests_sent,
         counts=VerdictCounts.model_validate(summary.counts(result.results)),
         internal_errors=list(result.internal_errors),
+        not_judged=result.not_judged,
+        notes=list(result.notes),
         requirements=[_requirement_entry(item, result.base_url) for item in result.results],
     )
 
@@ -161,7 +164,9 @@ def _exchange(evidence: Evidence) -> Exchange:
         status=evidence.status,
         response_headers=Headers(evidence.response_headers),
         response_body=evidence.response_body,
-        events=None if evidence.events is None else [StreamEvent(e.event, e.data, e.at) for e in evidence.events],
+        events=None if evidence.events is None else [StreamEvent(e.event, e.data, e.at, e.index)
+                                                     for e in evidence.events],
+        events_omitted=evidence.events_omitted,
         elapsed=evidence.elapsed,
         transport_error=evidence.transport_error,
     )
@@ -196,6 +201,8 @@ def result_from_dict(data: Any) -> SuiteResult:
         partial=document.partial,
         internal_errors=list(document.internal_errors),
         requests_sent=document.requests_sent,
+        not_judged=document.not_judged,
+        notes=list(document.notes),
     )
 
 

@@ -38,21 +38,21 @@ def failure_text(item: RequirementResult, base_url: str) -> str:
             lines.append("minimal example: " + summary.clip(summary.display(failure.request), EVIDENCE_LIMIT))
         exchange = failure.exchange
         if exchange is not None:
-            lines.append(f"request: {exchange.method} {exchange.url}")
+            lines.append(f"request: {exchange.method} {summary.visible(exchange.url)}")
             if exchange.transport_error:
                 lines.append(f"transport error: {exchange.transport_error}")
             else:
                 lines.append(f"response status: {exchange.status}")
             if exchange.events is not None:
                 fault = summary.fault_index(failure)
-                start, window = summary.transcript_window(exchange.events, fault)
                 lines.append(
                     "events around the fault:" if fault is not None else "last events of the stream:"
                 )
-                for index, event in enumerate(window, start):
-                    mark = ">>" if index == fault else "  "
+                for event in summary.transcript_window(exchange.events, fault):
+                    mark = ">>" if event.index == fault else "  "
                     lines.append(
-                        f"{mark} #{index} +{event.at:.3f}s {event.event}: {summary.one_line(event.data, 300)}"
+                        f"{mark} #{event.index} +{event.at:.3f}s {summary.one_line(event.event, 100)}: "
+                        f"{summary.one_line(event.data, 300)}"
                     )
             elif exchange.response_body:
                 lines.append("response body: " + summary.clip(exchange.response_body, EVIDENCE_LIMIT))
@@ -118,12 +118,15 @@ def render_junit(result: SuiteResult) -> str:
         "seed": str(result.seed),
         "base_url": result.base_url,
         "requests_sent": str(result.requests_sent),
+        **({"not_judged": result.not_judged} if result.not_judged else {}),
     }
     for key, value in facts.items():
         ET.SubElement(properties, "property", name=key, value=xml_text(value))
     suite.extend(_testcase(item, result.base_url) for item in result.results)
-    if result.partial:
-        ET.SubElement(suite, "system-out").text = summary.PARTIAL_NOTE
+    notes = ([summary.PARTIAL_NOTE] if result.partial else []) + (
+        [f"not judged: {result.not_judged}"] if result.not_judged else []) + result.notes
+    if notes:
+        ET.SubElement(suite, "system-out").text = xml_text("\n".join(notes))
     if result.internal_errors:
         ET.SubElement(suite, "system-err").text = xml_text("\n".join(result.internal_errors))
     ET.indent(root)

@@ -18,10 +18,15 @@ DETAILED_LIMIT = 25  # requirements given a section of their own
 CELL_LIMIT = 160
 
 
+# Characters Markdown may read as markup: links and images need brackets; emphasis, code,
+# headings and strikethrough the rest (< and > are written as entities).
+_MARKUP = re.compile(r"([\\`*_\[\]#~])")
+
+
 def cell(text: str, limit: int = CELL_LIMIT) -> str:
-    """Text safe inside a table cell: one line, no pipes, no HTML."""
-    text = summary.one_line(text, limit)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    """Text safe inside a table cell: one line, no pipes, no HTML, no Markdown markup."""
+    text = summary.one_line(text, limit).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKUP.sub(r"\\\1", text).replace("|", "\\|")
 
 
 def fenced(text: str, language: str = "") -> str:
@@ -73,10 +78,13 @@ def _section(item: RequirementResult, base_url: str) -> list[str]:
 def render_markdown(result: SuiteResult) -> str:
     result_outcome = summary.outcome(result)
     tally = summary.counts(result.results)
-    title = summary.OUTCOME_TITLES[result_outcome] + (" (partial)" if result.partial else "")
+    title = summary.title(result) + (" (partial)" if result.partial else "")
     lines = [f"## {ICONS[result_outcome]} Assistants API conformance: {title}", ""]
     if result.partial:
         lines += ["> [!WARNING]", f"> {summary.PARTIAL_NOTE}", ""]
+    if result.not_judged:
+        lines += ["> [!CAUTION]", f"> Not judged: {cell(result.not_judged, 500)}", ""]
+    lines += [f"- {cell(note, 500)}" for note in result.notes] + ([""] if result.notes else [])
     lines += [
         f"Target `{result.base_url}` · profile `{result.profile}` · seed `{result.seed}` · "
         f"suite {result.suite_version} · spec `{result.spec_commit}` · started {summary.utc_iso(result.started_at)} · "

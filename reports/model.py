@@ -21,7 +21,7 @@ from conformance.core.catalogue import Area, Level
 from conformance.core.findings import Severity
 from conformance.core.results import Verdict
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 SCHEMA_ID = "urn:assistants-conformance:report-schema:1"
 
 
@@ -37,6 +37,8 @@ class EvidenceEvent(_Strict):
     event: str
     data: str
     at: float = Field(description="seconds since the request was sent.")
+    index: int | None = Field(None, ge=0, description="the event's number in the stream (1.1; the evidence may "
+                                                      "keep only some events). Absent: its position in events.")
 
 
 class Evidence(_Strict):
@@ -50,6 +52,8 @@ class Evidence(_Strict):
     response_headers: dict[str, str]
     response_body: str = Field(description="truncated; empty for streams (see events).")
     events: list[EvidenceEvent] | None = Field(description="null unless the response was a stream.")
+    events_omitted: int = Field(0, ge=0, description="events of the stream not kept here (1.1): the evidence keeps "
+                                                     "the first ones and those around the fault.")
     elapsed: float = Field(ge=0)
     transport_error: str | None
 
@@ -108,7 +112,7 @@ class ReportDocument(_Strict):
                                       "ran: verdicts cover only what ran.")
     outcome: Literal["conformant", "not-conformant", "error"] = Field(
         description="derived: not-conformant when a MUST requirement failed, error when the suite itself broke "
-                    "(internal_errors).")
+                    "(internal_errors) or could not judge the target (not_judged).")
     suite_version: str
     spec_commit: str = Field(description="commit of the OpenAPI document the suite was built from.")
     profile: str
@@ -120,6 +124,12 @@ class ReportDocument(_Strict):
     requests_sent: int = Field(ge=0)
     counts: VerdictCounts
     internal_errors: list[str] = Field(description="what broke inside the suite (not the target).")
+    not_judged: str | None = Field(None, description="why the run reached no verdict on the target (1.1): it was "
+                                                     "interrupted, the target stopped answering or rate-limited every "
+                                                     "request, the core requirements could not be exercised. The "
+                                                     "outcome is then error.")
+    notes: list[str] = Field(default_factory=list, description="what a reader should know of the run (1.1), e.g. "
+                                                               "how the target throttled it.")
     requirements: list[RequirementEntry]
 
 

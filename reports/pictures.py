@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from html import escape
 
 from conformance.core.observation import StreamEvent
 from conformance.core.results import SuiteResult
 from reports import summary
+from reports.summary import escape_html
 
 VERDICT_COLORS = {
     "pass": "#2e7d32",
@@ -42,8 +42,8 @@ def lane(event_name: str) -> str:
 def _svg(width: int, height: int, label: str, body: list[str]) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" role="img" aria-label="{escape(label)}" class="picture">'
-        f"<title>{escape(label)}</title>" + "".join(body) + "</svg>"
+        f'height="{height}" role="img" aria-label="{escape_html(label)}" class="picture">'
+        f"<title>{escape_html(label)}</title>" + "".join(body) + "</svg>"
     )
 
 
@@ -72,20 +72,21 @@ def timeline(events: list[StreamEvent], fault: int | None, elapsed: float) -> st
         body.append(
             f'<text x="{x(at):.1f}" y="{bottom + 14}" text-anchor="middle" font-size="10">{at:.2f}s</text>'
         )
-    for index, event in enumerate(events):
+    faulty = next((event for event in events if event.index == fault), None)
+    for event in events:
         row = LANES.index(lane(event.event))
         y = top + row * lane_height + 3
-        color = FAULT_COLOR if index == fault else LANE_COLORS[LANES[row]]
-        size = 6 if index == fault else 3
+        color = FAULT_COLOR if event is faulty else LANE_COLORS[LANES[row]]
+        size = 6 if event is faulty else 3
         body.append(
             f'<rect x="{x(event.at) - size / 2:.1f}" y="{y - (size - 3)}" width="{size}" '
             f'height="{lane_height - 8 + 2 * (size - 3)}" fill="{color}">'
-            f"<title>#{index} +{event.at:.3f}s {escape(event.event)}</title></rect>"
+            f"<title>#{event.index} +{event.at:.3f}s {escape_html(event.event)}</title></rect>"
         )
-    if fault is None:
+    if faulty is None:
         fault_x, label = x(span), "fault: end of stream"
     else:
-        fault_x, label = x(events[fault].at), f"fault: #{fault} {events[fault].event}"
+        fault_x, label = x(faulty.at), f"fault: #{faulty.index} {faulty.event}"
     anchor = "end" if fault_x > left + plot / 2 else "start"
     body.append(
         f'<line x1="{fault_x:.1f}" y1="{top - 14}" x2="{fault_x:.1f}" y2="{bottom}" stroke="{FAULT_COLOR}" '
@@ -93,7 +94,7 @@ def timeline(events: list[StreamEvent], fault: int | None, elapsed: float) -> st
     )
     body.append(
         f'<text x="{fault_x + (-4 if anchor == "end" else 4):.1f}" y="{top - 16}" text-anchor="{anchor}" '
-        f'font-size="11" font-weight="bold" fill="{FAULT_COLOR}">{escape(label)}</text>'
+        f'font-size="11" font-weight="bold" fill="{FAULT_COLOR}">{escape_html(label)}</text>'
     )
     return _svg(width, height, f"stream timeline: {len(events)} events over {span:.2f}s, {label}", body)
 
@@ -113,7 +114,7 @@ def matrix(result: SuiteResult) -> str:
     for row, (area, items) in enumerate(rows):
         y = top + row * (cell_height + gap)
         body.append(
-            f'<text x="{left - 8}" y="{y + 16}" text-anchor="end" font-size="12">{escape(area.value)}</text>'
+            f'<text x="{left - 8}" y="{y + 16}" text-anchor="end" font-size="12">{escape_html(area.value)}</text>'
         )
         for column, item in enumerate(items):
             requirement = item.requirement
@@ -123,11 +124,11 @@ def matrix(result: SuiteResult) -> str:
                 + summary.short_text(requirement.text)
             )
             body.append(
-                f'<a href="#req-{escape(requirement.id)}" class="matrix-cell" data-verdict="{item.verdict.value}">'
+                f'<a href="#req-{escape_html(requirement.id)}" class="matrix-cell" data-verdict="{item.verdict.value}">'
                 f'<rect x="{cx}" y="{y}" width="{cell_width}" height="{cell_height}" rx="3" '
-                f'fill="{VERDICT_COLORS[item.verdict.value]}"><title>{escape(tip)}</title></rect>'
+                f'fill="{VERDICT_COLORS[item.verdict.value]}"><title>{escape_html(tip)}</title></rect>'
                 f'<text x="{cx + cell_width / 2}" y="{y + 16}" text-anchor="middle" font-size="11" fill="#fff">'
-                f"{escape(requirement.id)}</text></a>"
+                f"{escape_html(requirement.id)}</text></a>"
             )
     for number, (verdict, color) in enumerate(VERDICT_COLORS.items()):
         lx = left + number * 110

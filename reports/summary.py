@@ -6,6 +6,7 @@ stream's fault is) is decided here once.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conformance.core.catalogue import Area
-from conformance.core.observation import StreamEvent
+from conformance.core.observation import StreamEvent, parse_json
 from conformance.core.results import FailureRecord, RequirementResult, SuiteResult, Verdict
 
 # SuiteResult.exit_code -> the outcome word reports show (and report.json stores).
@@ -23,6 +24,7 @@ OUTCOME_TITLES: dict[str, str] = {
     "not-conformant": "NOT CONFORMANT",
     "error": "RUN ERROR",
 }
+NOT_JUDGED_TITLE = "NOT JUDGED"
 PARTIAL_NOTE = (
     "Partial report: the run stopped (interrupted or budget exhausted) before every property ran; "
     "verdicts cover only what ran."
@@ -40,6 +42,13 @@ TRANSCRIPT_RADIUS = 5  # events shown before and after a stream's fault
 
 def outcome(result: SuiteResult) -> str:
     return OUTCOMES[result.exit_code()]
+
+
+def title(result: SuiteResult) -> str:
+    """The outcome in words: a run that reached no verdict says so, never CONFORMANT."""
+    if result.not_judged and not result.internal_errors:
+        return NOT_JUDGED_TITLE
+    return OUTCOME_TITLES[outcome(result)]
 
 
 def counts(results: list[RequirementResult]) -> dict[str, int]:
@@ -91,13 +100,20 @@ def one_line(text: str, limit: int = 200) -> str:
     return clip(" ".join(visible(text).split()), limit)
 
 
-# Control characters (but tab and newlines), DEL and lone surrogates: shown as escapes.
-_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# What a target must not slip into a terminal or a page: control characters (but tab and
+# newlines; ESC starts terminal escape sequences), DEL, C1 controls (\x9b is CSI to some
+# terminals), text-direction overrides, lone surrogates. Shown as escapes instead.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def visible(text: str) -> str:
-    """``text`` with invisible or unencodable characters written as ``\\xNN`` / ``\\uNNNN``."""
+    """``text`` with invisible, controlling or unencodable characters written as ``\\xNN`` / ``\\uNNNN``."""
     return _INVISIBLE.sub(lambda match: ascii(match.group())[1:-1], text)
+
+
+def escape_html(text: str) -> str:
+    """``text`` as HTML text or an attribute value: markup escaped, controls made visible."""
+    return html.escape(visible(text))
 
 
 def display(value: Any) -> str:
@@ -112,8 +128,8 @@ def display(value: Any) -> str:
 def display_body(body: str) -> str:
     """A response body, pretty-printed when it is JSON."""
     try:
-        return visible(json.dumps(json.loads(body), indent=2, ensure_ascii=False))
-    except ValueError:
+        return visible(json.dumps(parse_json(body), indent=2, ensure_ascii=False))
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to print as such
         return visible(body)
 
 
@@ -122,16 +138,14 @@ def utc_iso(timestamp: float) -> str:
 
 
 def fault_index(failure: FailureRecord) -> int | None:
-    """Index of the stream event at fault; None when the fault is the stream's end or unknown."""
+    """Number of the stream event at fault, if the evidence holds it; None when the fault is the
+    stream's end or unknown."""
     events = failure.exchange.events if failure.exchange else None
     index = failure.finding.event_index
-    if events and index is not None and 0 <= index < len(events):
-        return index
-    return None
+    return index if events and any(event.index == index for event in events) else None
 
 
-def transcript_window(events: list[StreamEvent], fault: int | None) -> tuple[int, list[StreamEvent]]:
-    """The events around the fault (the stream's tail when the fault is its end): (first index, events)."""
-    centre = len(events) - 1 if fault is None else fault
-    start = max(0, centre - TRANSCRIPT_RADIUS)
-    return start, events[start : centre + TRANSCRIPT_RADIUS + 1]
+def transcript_window(events: list[StreamEvent], fault: int | None) -> list[StreamEvent]:
+    """The events around the fault (the stream's tail when the fault is its end)."""
+    centre = next((position for position, event in enumerate(events) if event.index == fault), len(events) - 1)
+    return events[max(0, centre - TRANSCRIPT_RADIUS) : centre + TRANSCRIPT_RADIUS + 1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -13,18 +13,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from conformance.engine import client as client_module
+from conformance.core.errors import BudgetExhausted, RateLimited, TargetUnreachable
+from conformance.core.redaction import REDACTED
 from conformance.engine.client import (
+    CONNECT_RETRIES,
     MAX_RETRY_WAIT,
     RATE_LIMIT_RETRIES,
+    RATE_LIMITED_IN_A_ROW,
     Budget,
-    BudgetExhausted,
     ClientConfig,
-    RateLimited,
     TargetClient,
     retry_rate_limited,
 )
-from conformance.core.redaction import REDACTED
 from conformance.server.background import free_port, running_server
 
 SECRET = "sk-very-secret-key"
@@ -72,11 +72,12 @@ def test_a_response_over_the_byte_cap_is_cut(base_url: str) -> None:
     assert reply.content == b""
 
 
-def test_a_refused_connection_is_a_transport_error_not_an_exception() -> None:
+def test_a_refused_connection_is_no_answer_to_judge_but_a_target_gone() -> None:
     with client(f"http://127.0.0.1:{free_port()}/v1") as target:
-        reply = target.get("anything")
-    assert reply.status is None and reply.transport_error
-    assert reply.describe().startswith("no response (ConnectError")
+        started = time.monotonic()
+        with pytest.raises(TargetUnreachable, match="cannot connect to the target: ConnectError"):
+            target.get("anything")
+    assert target.budget.sent == 1 + CONNECT_RETRIES and time.monotonic() - started < 3
 
 
 def test_secrets_never_enter_the_evidence(base_url: str) -> None:
@@ -110,27 +111,57 @@ class Answer:
     response_headers: dict[str, str]
 
 
-def test_a_429_is_retried_after_the_wait_it_asks_for(monkeypatch: pytest.MonkeyPatch) -> None:
-    waits: list[float] = []
-    monkeypatch.setattr(client_module.time, "sleep", waits.append)
-    answers = iter([Answer(429, {"Retry-After": "2"}), Answer(429, {"retry-after-ms": "1500"}),
-                    Answer(429, {"Retry-After": "soon"}), Answer(200, {})])
-    assert retry_rate_limited(lambda: next(answers), "GET x").status == 200
-    assert waits == [2.0, 1.5, 4.0]  # the last one unreadable: the backoff's third step
+def waiting_budget(monkeypatch: pytest.MonkeyPatch, **options: float) -> tuple[Budget, list[float]]:
+    """A budget whose waits are recorded, not slept."""
+    budget, waits = Budget(**options), []  # type: ignore[arg-type]
+    monkeypatch.setattr(budget, "sleep", waits.append)
+    return budget, waits
 
 
-def test_a_target_that_stays_rate_limited_abandons_the_work_after_the_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    waits: list[float] = []
-    monkeypatch.setattr(client_module.time, "sleep", waits.append)
+def always(answer: Answer) -> tuple[Callable[[], Answer], list[Answer]]:
     sent: list[Answer] = []
 
     def send() -> Answer:
-        sent.append(Answer(429, {"Retry-After": "3600"}))
-        return sent[-1]
+        sent.append(answer)
+        return answer
 
-    with pytest.raises(RateLimited, match="GET x: still 429"):
-        retry_rate_limited(send, "GET x")
-    assert len(sent) == 1 + RATE_LIMIT_RETRIES and waits == [MAX_RETRY_WAIT] * RATE_LIMIT_RETRIES
+    return send, sent
+
+
+def test_a_429_is_retried_after_the_wait_it_asks_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    budget, waits = waiting_budget(monkeypatch)
+    answers = iter([Answer(429, {"Retry-After": "2"}), Answer(429, {"retry-after-ms": "1500"}),
+                    Answer(429, {"Retry-After": "soon"}), Answer(200, {})])
+    assert retry_rate_limited(lambda: next(answers), "GET x", budget).status == 200
+    assert waits == [2.0, 1.5, 4.0]  # the last one unreadable: the backoff's third step
+    assert (budget.rate_limited, budget.rate_limit_waited) == (3, 7.5)
+
+
+def test_a_target_that_stays_rate_limited_abandons_the_work_after_the_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    budget, waits = waiting_budget(monkeypatch)
+    send, sent = always(Answer(429, {"Retry-After": "1"}))
+    with pytest.raises(RateLimited, match="GET x: rate limited"):
+        retry_rate_limited(send, "GET x", budget)
+    assert len(sent) == 1 + RATE_LIMIT_RETRIES and waits == [1.0] * RATE_LIMIT_RETRIES
+
+
+def test_a_wait_beyond_the_longest_allowed_is_not_waited_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    budget, waits = waiting_budget(monkeypatch)
+    send, sent = always(Answer(429, {"Retry-After": str(MAX_RETRY_WAIT + 1)}))
+    with pytest.raises(RateLimited):
+        retry_rate_limited(send, "GET x", budget)
+    assert (len(sent), waits) == (1, [])
+
+
+def test_the_run_waits_for_429s_within_its_budget_then_stops_on_a_run_of_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    budget, waits = waiting_budget(monkeypatch, rate_limit_wait=2.5)
+    send, sent = always(Answer(429, {"Retry-After": "1"}))
+    with pytest.raises(RateLimited):
+        retry_rate_limited(send, "GET x", budget)
+    assert waits == [1.0, 1.0]  # a third second would pass the run's allowance
+    for _ in range(RATE_LIMITED_IN_A_ROW):
+        budget.answered(429)
+    assert budget.stop.is_set() and budget.stopped and "429" in budget.stopped
 
 
 def test_the_auth_probe_keeps_its_wrong_key_in_the_evidence_and_never_the_real_one(base_url: str) -> None:

@@ -8,11 +8,15 @@ are loose correctness bounds ("it did not hang past the limit"), not performance
 from __future__ import annotations
 
 import asyncio
+import gzip
 import socket
 import threading
 import time
+import tracemalloc
+import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import pytest
@@ -21,10 +25,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
-from conformance.core.redaction import REDACTED
+from conformance.core.redaction import REDACTED, Redactor
 from conformance.server.background import free_port, running_server
-from conformance.core.redaction import Redactor
 from conformance.engine.stream_capture import capture_stream
+from conformance.engine.transport import bounded_client, deadline
 from conformance.streaming.captured import CapturedStream, StreamLimits
 
 SLACK = 0.6  # scheduling noise allowed past a limit on a busy 2-core machine
@@ -149,7 +153,7 @@ def close_after(data: bytes) -> Callable[[socket.socket, threading.Event], None]
 def capture(base: str, path: str, limits: StreamLimits, client: httpx.Client | None = None,
             **kwargs: object) -> tuple[CapturedStream, float]:
     own = client is None
-    client = client or httpx.Client()
+    client = client or bounded_client()
     try:
         request = client.build_request("POST", f"{base}/{path}", json={"assistant_id": "asst_1", "stream": True},
                                        headers={"Authorization": "Bearer sk-test-secret"})
@@ -220,7 +224,7 @@ def test_silent_stream_is_cut_at_the_idle_limit() -> None:
 
 def test_silent_stream_on_a_pooled_connection_is_cut_too() -> None:
     limits = StreamLimits(first_byte=5, idle=0.5, total=10)
-    with running_server(app) as base, httpx.Client() as client:
+    with running_server(app) as base, bounded_client() as client:
         first, _ = capture(base, "normal", limits, client)
         second, elapsed = capture(base, "silent", limits, client)  # reuses the first one's connection
     assert (first.ending, second.ending) == ("closed", "idle-timeout")
@@ -307,11 +311,119 @@ def test_connection_refused_is_a_transport_error() -> None:
     assert elapsed < 2
 
 
-def test_httpx_read_timeout_fires_on_a_silent_stream() -> None:
-    """The backstop the capture relies on when it cannot shut a socket down."""
-    with raw_server(hold(HEADERS + b"data: 1\n\n")) as base, httpx.Client(timeout=httpx.Timeout(0.5)) as client:
+def test_a_bounded_client_cuts_a_silent_read_at_the_deadline_in_force() -> None:
+    with raw_server(hold(HEADERS + b"data: 1\n\n")) as base, bounded_client() as client:
         started = time.monotonic()
-        with pytest.raises(httpx.ReadTimeout), client.stream("POST", f"{base}/x") as response:
-            for _ in response.iter_bytes():
-                pass
+        with pytest.raises(httpx.ReadTimeout), deadline(lambda: started + 0.5):
+            with client.stream("POST", f"{base}/x") as response:
+                for _ in response.iter_bytes():
+                    pass
         assert time.monotonic() - started < 0.5 + SLACK
+
+
+# -- what a hostile target can do to the transport ----------------------------------------------
+
+
+def headers_trickled(conn: socket.socket, stop: threading.Event) -> None:
+    """A status line, then the headers one byte at a time, never finishing them."""
+    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+    while not stop.wait(0.05):
+        conn.sendall(b"X")
+
+
+def early_hints_forever(conn: socket.socket, stop: threading.Event) -> None:
+    while not stop.wait(0.05):
+        conn.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n")
+
+
+@pytest.mark.parametrize("respond", [headers_trickled, early_hints_forever], ids=["headers-trickled", "early-hints"])
+def test_headers_that_never_end_are_cut_at_the_first_byte_deadline(respond: Any) -> None:
+    limits = StreamLimits(first_byte=0.5, idle=5, total=10)
+    with raw_server(respond) as base:
+        captured, elapsed = capture(base, "x", limits)
+    assert (captured.ending, captured.status) == ("first-byte-timeout", None)
+    assert captured.error == "no response headers within 0.5 s"
+    assert elapsed < limits.first_byte + SLACK
+
+
+def test_headers_trickled_on_a_pooled_connection_are_cut_too() -> None:
+    limits = StreamLimits(first_byte=0.5, idle=5, total=10)
+    listener = socket.create_server(("127.0.0.1", free_port()))
+    stop = threading.Event()
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+            conn.recv(65536)  # the second request, on the same connection
+            headers_trickled(conn, stop)
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    base = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+    try:
+        with bounded_client() as client:
+            first, _ = capture(base, "x", limits, client)
+            second, elapsed = capture(base, "x", limits, client)
+    finally:
+        stop.set()
+        listener.close()
+    assert (first.ending, first.status, second.ending) == ("closed", 200, "first-byte-timeout")
+    assert elapsed < limits.first_byte + SLACK
+
+
+def encoded(body: bytes, encoding: str) -> Callable[[socket.socket, threading.Event], None]:
+    def respond(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: " + encoding.encode()
+                     + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
+    return respond
+
+
+def gzipped(data: bytes, times: int = 1) -> bytes:
+    for _ in range(times):
+        data = gzip.compress(data, compresslevel=9)
+    return data
+
+
+def test_a_gzip_bomb_is_inflated_only_up_to_the_byte_cap() -> None:
+    bomb = gzipped(b"0" * 200_000_000)  # about 200 KB that inflate to 200 MB
+    limits = StreamLimits(total=10, max_bytes=1_000_000)
+    tracemalloc.start()
+    try:
+        with raw_server(encoded(bomb, "gzip")) as base:
+            captured, _ = capture(base, "x", limits)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert captured.ending == "byte-cap" and len(captured.body) == limits.max_bytes
+    assert peak < 20 * limits.max_bytes
+
+
+@pytest.mark.parametrize(("encoding", "body", "error"), [
+    ("gzip, gzip", gzipped(b"{}", 2), "nested encodings are not read"),
+    ("br", b"\x0b\x00\x80{}\x03", "'br' was not asked for"),
+    ("gzip", b"not gzip at all", "the gzip body is corrupt"),
+])
+def test_bodies_the_client_cannot_read_are_transport_errors(encoding: str, body: bytes, error: str) -> None:
+    with raw_server(encoded(body, encoding)) as base:
+        captured, _ = capture(base, "x", StreamLimits(total=10))
+    assert captured.ending == "transport-error" and error in (captured.error or "")
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "deflate-raw"])
+def test_gzip_and_deflate_bodies_are_read(encoding: str) -> None:
+    data = b'{"ok": true}' * 1000
+    body = {"gzip": gzip.compress(data), "deflate": zlib.compress(data),
+            "deflate-raw": zlib.compress(data)[2:-4]}[encoding]
+    with raw_server(encoded(body, encoding.removesuffix("-raw"))) as base:
+        captured, _ = capture(base, "x", StreamLimits(total=10))
+    assert (captured.ending, captured.body) == ("closed", data)
+
+
+def test_a_flood_of_tiny_events_is_cut_at_the_event_cap() -> None:
+    limits = StreamLimits(total=10, max_events=500)
+    with raw_server(flood) as base:
+        captured, elapsed = capture(base, "x", limits)
+    assert captured.ending == "event-cap" and len(captured.events) == limits.max_events
+    assert elapsed < 2

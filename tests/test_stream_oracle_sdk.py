@@ -8,11 +8,16 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from broken_streams.middleware import SSE, encode, parse
 from conformance.server import create_app
 from conformance.server.background import running_server
 from conformance.engine.stream_capture import capture_stream
+from conformance.engine.transport import bounded_client
 from conformance.streaming.captured import StreamLimits
 from conformance.streaming.rules import judge, sdk_consumes
 from conformance.streaming.sdk_replay import replay
@@ -64,10 +69,13 @@ def test_a_message_delta_without_a_created_message_breaks_the_handler(reference_
 
 def test_the_finding_points_at_the_event_the_sdk_raised_on(reference_stream: bytes) -> None:
     broken = with_event(reference_stream, SSE("error", {**SPEC_ERROR, "error": SPEC_ERROR}))
-    transport = httpx.MockTransport(lambda request: httpx.Response(
-        200, headers={"content-type": "text/event-stream"}, content=broken))
-    with httpx.Client(transport=transport) as client:
-        captured = capture_stream(client, client.build_request("POST", "http://target.test/v1/threads/runs"),
+
+    async def answer(request: Request) -> Response:
+        return Response(broken, media_type="text/event-stream")
+
+    app = Starlette(routes=[Route("/v1/threads/runs", answer, methods=["POST"])])
+    with running_server(app) as base, bounded_client() as client:
+        captured = capture_stream(client, client.build_request("POST", f"{base}/threads/runs"),
                                   StreamLimits(total=5))
     [finding] = sdk_consumes(judge(captured))
     assert finding.requirement_id == "SDK-001" and finding.event_index == 3

@@ -109,7 +109,8 @@ RUN_001 = _requirement("RUN-001", _M, Area.RUN,
 RUN_002 = _requirement("RUN-002", _M, Area.RUN,
     "The run exists as returned: run.assistant_id equals the request's assistant_id, "
     "GET /threads/{thread_id}/runs/{id} returns it, listRuns of its thread lists it, and every "
-    "call creates a new run in a new thread (distinct id and thread_id).",
+    "call creates a new run in a new thread (distinct id and thread_id) (position: ids are put into URLs "
+    "as one path segment each, percent-encoded; an id that cannot be one, such as \"..\", fails this).",
     "#/paths/~1threads~1{thread_id}~1runs~1{run_id}/get")
 RUN_003 = _requirement("RUN-003", _M, Area.RUN,
     "The created thread is retrievable: GET /threads/{thread_id} returns a ThreadObject whose "

@@ -33,6 +33,10 @@ class RateLimited(SuiteError):
     """The target kept answering 429 after the retries; the work item is abandoned, not judged."""
 
 
+class TargetUnreachable(SuiteError):
+    """No connection to the target could be made: the run stops, nothing more is judged."""
+
+
 class Interrupted(SuiteError):
     """The run was interrupted (Ctrl-C); ``result`` is the partial result gathered so far."""
 

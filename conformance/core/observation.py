@@ -8,6 +8,7 @@ checks, and is never written to a report.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,6 +17,30 @@ from typing import Any
 JSON_MEDIA_TYPE = "application/json"
 EVENT_STREAM = "text/event-stream"
 BODY_LIMIT = 64 * 1024  # bytes of a response body kept as evidence
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def parse_json(text: str | bytes, *, constants: bool = True) -> Any:
+    """``text`` parsed as JSON; ``ValueError`` for what is no JSON a client can use: bad syntax, bad
+    UTF-8, nesting deeper than the parser goes, a lone surrogate escape (no Unicode character),
+    and with ``constants`` False, NaN and Infinity (Python's json accepts them; JSON does not)."""
+    try:
+        value = json.loads(text) if constants else json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to read") from None
+    raw = text if isinstance(text, str) else text.decode("utf-8", errors="replace")
+    if _SURROGATE_ESCAPE.search(raw):  # paired escapes make one character: only a lone one fails here
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("a string holds a lone surrogate escape, which is no Unicode character") from None
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def media_type(content_type: str | None) -> str:
@@ -55,11 +80,13 @@ class Headers(Mapping[str, str]):
 
 @dataclass
 class StreamEvent:
-    """One dispatched server-sent event as evidence: name, raw data, seconds since the request."""
+    """One dispatched server-sent event as evidence: name, raw data, seconds since the request,
+    and its number in the stream (evidence may keep only some events: see ``evidence``)."""
 
     event: str
     data: str
     at: float
+    index: int | None = None  # None: its position among the exchange's events
 
 
 @dataclass
@@ -74,6 +101,7 @@ class Exchange:
     response_headers: Headers = field(default_factory=Headers)
     response_body: str = ""  # evidence: the first BODY_LIMIT bytes as text; empty for streams (see events)
     events: list[StreamEvent] | None = None  # the events of an event stream, as evidence
+    events_omitted: int = 0  # events of the stream the evidence does not keep
     elapsed: float = 0.0
     transport_error: str | None = None
     content: bytes = field(default=b"", repr=False, compare=False)  # the body as received, for checks only
@@ -81,6 +109,9 @@ class Exchange:
     def __post_init__(self) -> None:
         self.request_headers = Headers(self.request_headers)
         self.response_headers = Headers(self.response_headers)
+        for position, event in enumerate(self.events or ()):
+            if event.index is None:
+                event.index = position
 
     @property
     def is_stream(self) -> bool:
@@ -97,11 +128,9 @@ class Exchange:
     @cached_property
     def _parsed(self) -> Any:
         try:
-            return json.loads(self.content)  # bytes: UTF-8/16/32 detected per RFC 8259
+            return parse_json(self.content)  # bytes: UTF-8/16/32 detected per RFC 8259
         except ValueError as error:
             return error
-        except RecursionError:  # a hostile body nested deeper than the parser goes
-            return ValueError("JSON nested too deeply to read")
 
     def json(self) -> Any:
         """The body as JSON; raises ValueError if it is not JSON."""

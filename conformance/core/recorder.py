@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import traceback
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec
 
 from conformance.core.catalogue import CATALOGUE, Requirement
 from conformance.core.checks import Check
+from conformance.core.evidence import kept_exchange, kept_finding
 from conformance.core.findings import Finding, Severity
 from conformance.core.observation import Exchange
+from conformance.core.redaction import Redactor
 from conformance.core.results import FailureRecord, RequirementResult, Verdict
 
 MAX_FAILURES_KEPT = 5  # per requirement: the minimal example first, then other distinct ones
+INTERNAL_ERROR = 4000  # characters of an internal error's traceback kept
 
 P = ParamSpec("P")
 
@@ -35,9 +39,22 @@ class Outcome:
     internal_errors: list[str] = field(default_factory=list)
     runs: list[tuple[str, str]] = field(default_factory=list)  # (run_id, thread_id) created
     abandoned: str | None = None  # why the item stopped early (budget, rate limit); not judged
+    _failed: set[Requirement] | None = field(default=None, repr=False)  # kept by ``trim``
 
     def failed_requirements(self) -> set[Requirement]:
+        if self._failed is not None:
+            return self._failed
         return {record.finding.requirement for record in self.failures if record.finding.failed}
+
+    def trim(self, keep: Collection[Requirement]) -> None:
+        """Drop the failure records no longer needed: only the first failure of each requirement
+        in ``keep`` stays (which requirements failed is remembered)."""
+        self._failed = self.failed_requirements()
+        first: dict[Requirement, FailureRecord] = {}
+        for record in self.failures:
+            if record.finding.requirement in keep and record.finding.failed:
+                first.setdefault(record.finding.requirement, record)
+        self.failures = list(first.values())
 
     def merge(self, other: Outcome) -> None:
         """Add what ``other`` recorded (a part of this work item judged on its own)."""
@@ -49,13 +66,15 @@ class Outcome:
 
 
 class Recorder:
-    def __init__(self, request: Any) -> None:
+    def __init__(self, request: Any, redactor: Redactor = Redactor()) -> None:
         self.request = request  # the example that started the work item (evidence: what to resend)
+        self.redactor = redactor
         self.outcome = Outcome()
 
     def apply(self, check: Check[P], *args: P.args, evidence: Exchange | None = None) -> list[Finding]:
         """Run ``check`` on ``args`` if it applies; its findings ([] if it did not apply, or crashed,
-        which is recorded). ``evidence`` is the exchange a report shows with its findings."""
+        which is recorded). ``evidence`` is the exchange a report shows with its findings: what is
+        kept of it, and of each finding, is bounded and redacted (``evidence``)."""
         try:
             if not check.applies_to(*args):
                 return []
@@ -68,13 +87,17 @@ class Recorder:
             self.crash(f"check {check.name} crashed on {check.requirement.id}")
             return []
         self.outcome.exercised[check.requirement] += 1
-        self.outcome.failures += [FailureRecord(finding=finding, request=self.request, exchange=evidence)
-                                  for finding in findings]
+        self.outcome.failures += [
+            FailureRecord(finding=kept_finding(finding, self.redactor), request=self.request,
+                          exchange=None if evidence is None else kept_exchange(evidence, self.redactor,
+                                                                               finding.event_index))
+            for finding in findings]
         return findings
 
     def crash(self, context: str) -> None:
         """Record the exception being handled as an internal error of the suite."""
-        self.outcome.internal_errors.append(f"{context}: {traceback.format_exc(limit=6).strip()}")
+        trace = traceback.format_exc(limit=6).strip()
+        self.outcome.internal_errors.append(self.redactor.shown(f"{context}: {trace}", INTERNAL_ERROR))
 
 
 class Tally:

@@ -45,15 +45,20 @@ class SuiteResult:
     duration: float
     results: list[RequirementResult]
     partial: bool = False  # interrupted or budget exhausted before every property ran
-    internal_errors: list[str] = field(default_factory=list)
+    internal_errors: list[str] = field(default_factory=list)  # bugs of the suite, never the target's
     requests_sent: int = 0
+    # Why the run reached no verdict on the target (it stopped answering, rate-limited everything,
+    # the run was interrupted, the core requirements were not exercised...): never a certificate.
+    not_judged: str | None = None
+    notes: list[str] = field(default_factory=list)  # what a reader should know (e.g. throttling)
 
     def failed(self, strict: bool = False) -> list[RequirementResult]:
         levels = {Level.MUST, Level.SHOULD} if strict else {Level.MUST}
         return [r for r in self.results if r.verdict is Verdict.FAIL and r.requirement.level in levels]
 
     def exit_code(self, strict: bool = False) -> int:
-        """0 conformant, 1 a (MUST, or with strict any) requirement failed, 3 the run broke."""
-        if self.internal_errors:
+        """0 conformant, 1 a (MUST, or with strict any) requirement failed, 3 the run broke or
+        could not judge the target."""
+        if self.internal_errors or self.not_judged:
             return 3
         return 1 if self.failed(strict) else 0

@@ -1,18 +1,20 @@
 """The HTTP client the engine talks to a target with.
 
-Every request has a deadline (the whole exchange, body included) and a response byte cap, so a
-target that stalls or sends forever costs at most the deadline. Every request produces an
+Every request is read by ``stream_capture`` under hard limits: a total deadline (headers and
+body, whatever the target trickles) and a byte cap after content decoding, so a target that
+stalls or sends forever costs at most the deadline and the cap. Every request produces an
 ``Exchange``: redacted evidence, and the full body (up to the cap) for the checks. A request the
-target did not answer (refused, reset, timed out, over the cap) is an exchange with
-``transport_error`` set and no status: distinct from any response, never an exception, so
-checks can attribute it.
+target did not answer (reset, timed out, over the cap) is an exchange with ``transport_error``
+set and no status: distinct from any response, never an exception, so checks can attribute it.
 
-Budgets are shared by every thread of a run: ``Budget.take()`` before each request raises
-``BudgetExhausted`` once ``max_requests`` or the deadline is reached, or the run was stopped.
+What is not the target's answer is not judged at all, and raises instead:
+- ``TargetUnreachable``: no connection could be made (after a couple of retries). The target is
+  not there; the run stops and says so, rather than fail requirements on answers never given.
+- ``RateLimited``: a 429 is not a verdict. A request is retried a few times, honouring
+  Retry-After, within the run's rate-limit budget (``Budget.rate_limit_wait``); then the work
+  item is abandoned and the result says how the target throttled.
+- ``BudgetExhausted``: ``max_requests`` or the deadline is reached, or the run was stopped.
 Setup and teardown pass ``budgeted=False``: cleaning up must not depend on the budget.
-A 429 is not a verdict: every request, streamed or not, is retried a few times (honouring
-Retry-After, see ``retry_rate_limited``), then the work item is abandoned (``RateLimited``) and
-the result marked partial.
 """
 
 from __future__ import annotations
@@ -21,21 +23,25 @@ import json
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
 
 import httpx
 
-from conformance.core.errors import BudgetExhausted, RateLimited
-from conformance.core.observation import BODY_LIMIT, EVENT_STREAM, Exchange, Headers, media_type
+from conformance.core.errors import BudgetExhausted, RateLimited, TargetUnreachable
+from conformance.core.observation import EVENT_STREAM, Exchange, Headers
 from conformance.core.redaction import SECRET_HEADERS, Redactor
-from conformance.engine.stream_capture import capture_stream
+from conformance.engine.stream_capture import ACCEPTED_ENCODINGS, capture_stream
+from conformance.engine.transport import BoundedTransport, bounded_client
 from conformance.streaming.captured import CapturedStream, StreamLimits
 
 DEFAULT_REQUEST_TIMEOUT = 30.0
 DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+DEFAULT_RATE_LIMIT_WAIT = 60.0  # seconds a whole run may spend waiting on 429s
 RATE_LIMIT_RETRIES = 3
-MAX_RETRY_WAIT = 20.0
+MAX_RETRY_WAIT = 20.0  # a Retry-After longer than this is not waited for: the work is abandoned
+RATE_LIMITED_IN_A_ROW = 30  # this many 429s with no other answer between them stop the run
+CONNECT_RETRIES = 2  # a refused connection is tried again this many times before the target is gone
 
 # A marker for "no JSON body": ``None`` is a JSON body of its own (null).
 NO_BODY: Any = object()
@@ -43,11 +49,18 @@ NO_BODY: Any = object()
 
 @dataclass
 class Budget:
+    """What a run may spend, shared by its threads; and what stopped it, if anything did."""
+
     max_requests: int | None = None
     deadline: float | None = None  # time.monotonic() value
+    rate_limit_wait: float = DEFAULT_RATE_LIMIT_WAIT  # seconds of waiting on 429s, in all
     stop: threading.Event = field(default_factory=threading.Event)
     sent: int = 0
     exhausted: bool = False
+    rate_limited: int = 0  # 429 answers received
+    rate_limit_waited: float = 0.0
+    stopped: str | None = None  # why the run was halted by what the target did
+    _in_a_row: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def take(self) -> None:
@@ -66,6 +79,32 @@ class Budget:
     def time_left(self) -> float | None:
         return None if self.deadline is None else self.deadline - time.monotonic()
 
+    def sleep(self, seconds: float) -> None:
+        """Wait, unless the run is stopped meanwhile (then return at once)."""
+        self.stop.wait(max(0.0, seconds))
+
+    def halt(self, reason: str) -> None:
+        """Stop the run because of the target (the first reason is kept)."""
+        with self._lock:
+            self.stopped = self.stopped or reason
+        self.stop.set()
+
+    def answered(self, status: int | None) -> None:
+        with self._lock:
+            self._in_a_row = self._in_a_row + 1 if status == 429 else 0
+            self.rate_limited += status == 429
+            throttling = self._in_a_row >= RATE_LIMITED_IN_A_ROW
+        if throttling:
+            self.halt(f"the target answered 429 (rate limited) to {RATE_LIMITED_IN_A_ROW} requests in a row")
+
+    def may_wait_for_rate_limit(self, seconds: float) -> bool:
+        """Whether a wait of ``seconds`` for a 429 fits the run's rate-limit budget (it is counted)."""
+        with self._lock:
+            if seconds > MAX_RETRY_WAIT or self.rate_limit_waited + seconds > self.rate_limit_wait:
+                return False
+            self.rate_limit_waited += seconds
+            return True
+
 
 @dataclass(frozen=True)
 class ClientConfig:
@@ -78,7 +117,8 @@ class ClientConfig:
     concurrency: int = 8
 
     def default_headers(self) -> dict[str, str]:
-        headers = {"OpenAI-Beta": "assistants=v2", "Accept": "application/json"}
+        headers = {"OpenAI-Beta": "assistants=v2", "Accept": "application/json",
+                   "Accept-Encoding": ACCEPTED_ENCODINGS}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
         overrides = {name.lower() for name in self.headers}
@@ -91,6 +131,12 @@ class ClientConfig:
         names = SECRET_HEADERS | {name.lower() for name in self.secret_headers}
         values = [self.api_key, *(value for name, value in self.headers.items() if name.lower() in names)]
         return Redactor.of(values, self.secret_headers)
+
+    def request_limits(self, timeout: float | None = None) -> StreamLimits:
+        """The limits of a request that is not a stream: one deadline for all of it (the request
+        timeout, or ``timeout`` if shorter), the byte cap."""
+        deadline = self.request_timeout if timeout is None else min(timeout, self.request_timeout)
+        return StreamLimits(first_byte=deadline, idle=deadline, total=deadline, max_bytes=self.max_response_bytes)
 
 
 class Answered(Protocol):
@@ -106,21 +152,24 @@ class Answered(Protocol):
 AnswerT = TypeVar("AnswerT", bound=Answered)
 
 
-def retry_rate_limited(send: Callable[[], AnswerT], what: str) -> AnswerT:
+def retry_rate_limited(send: Callable[[], AnswerT], what: str, budget: Budget) -> AnswerT:
     """``send()``, and again while it is answered 429: at most ``RATE_LIMIT_RETRIES`` times more,
-    each after the wait Retry-After-ms or Retry-After asks for (capped at ``MAX_RETRY_WAIT``),
-    else after 1, 2, 4... seconds. Raises ``RateLimited`` if the last answer is still 429.
+    each after the wait Retry-After-ms or Retry-After asks for (else 1, 2, 4... seconds), as long
+    as the wait fits the budget's rate-limit allowance. Raises ``RateLimited`` when the target
+    still answers 429 and no more waiting is allowed.
 
     Each call of ``send`` is one request: it takes its own share of the budget.
     """
     retries = 0
     while True:
         answer = send()
+        budget.answered(answer.status)
         if answer.status != 429:
             return answer
-        if retries == RATE_LIMIT_RETRIES:
-            raise RateLimited(f"{what}: still 429 after {RATE_LIMIT_RETRIES} retries")
-        time.sleep(_retry_wait(answer.response_headers, retries))
+        wait = _retry_wait(answer.response_headers, retries)
+        if retries == RATE_LIMIT_RETRIES or not budget.may_wait_for_rate_limit(wait):
+            raise RateLimited(f"{what}: rate limited (429) after {retries} retries")
+        budget.sleep(wait)
         retries += 1
 
 
@@ -131,17 +180,18 @@ class TargetClient:
         self.config = config
         self.budget = budget or Budget()
         self.redactor = config.redactor()
-        self._http = httpx.Client(
-            base_url=config.base_url.rstrip("/") + "/",
-            headers=config.default_headers(),
-            timeout=httpx.Timeout(config.request_timeout),
-            limits=httpx.Limits(max_connections=config.concurrency + 4,
-                                max_keepalive_connections=config.concurrency + 4),
-            follow_redirects=False,
-        )
+        limits = httpx.Limits(max_connections=config.concurrency + 4, max_keepalive_connections=config.concurrency + 4)
+        self._http = bounded_client(limits=limits, base_url=config.base_url.rstrip("/") + "/",
+                                    headers=config.default_headers())
 
     def close(self) -> None:
         self._http.close()
+
+    def abort(self) -> None:
+        """Cut every request in flight (they end at once, as transport errors)."""
+        transport = self._http._transport  # a BoundedTransport: bounded_client made it
+        assert isinstance(transport, BoundedTransport)
+        transport.abort()
 
     def __enter__(self) -> TargetClient:
         return self
@@ -157,8 +207,8 @@ class TargetClient:
     def post(self, path: str, body: Any = NO_BODY, *, budgeted: bool = True, **kwargs: Any) -> Exchange:
         return self.request("POST", path, body=body, budgeted=budgeted, **kwargs)
 
-    def delete(self, path: str, *, budgeted: bool = True) -> Exchange:
-        return self.request("DELETE", path, budgeted=budgeted)
+    def delete(self, path: str, *, budgeted: bool = True, timeout: float | None = None) -> Exchange:
+        return self.request("DELETE", path, budgeted=budgeted, timeout=timeout)
 
     def request(
         self,
@@ -172,73 +222,58 @@ class TargetClient:
         public_headers: dict[str, str] | None = None,
         omit_headers: tuple[str, ...] = (),
         budgeted: bool = True,
+        timeout: float | None = None,
     ) -> Exchange:
-        """Send one request; 429s are retried (bounded), then ``RateLimited`` is raised.
+        """Send one request (an event stream in answer is not read beyond its first bytes).
 
         ``body`` is a JSON value; ``raw_body`` sends bytes as they are (still labelled
         application/json: the point of a raw body is a malformed one). ``public_headers`` are
         sent like ``headers``, but their values are known not to be secrets (e.g. the auth
         probe's wrong key) and stay in the evidence as sent, so that a reproducer resends them.
         ``omit_headers`` removes default headers (e.g. Authorization for the auth probe).
+        ``timeout``: a deadline shorter than the configured one (cleaning up within a budget).
         """
         request = self._build(method, path, body, raw_body, params, {**(headers or {}), **(public_headers or {})},
                               omit_headers)
-        evidence_body = body if body is not NO_BODY else _raw_evidence(raw_body)
         disclosed = tuple(public_headers or ())
+        limits = self.config.request_limits(timeout)
 
         def send() -> Exchange:
-            self._take(budgeted)
-            return self._send(request, evidence_body, disclosed)
+            return _as_answer(self._capture(request, limits, budgeted, disclosed, decode_events=False), limits)
 
-        return retry_rate_limited(send, f"{method} {path}")
+        return retry_rate_limited(send, f"{method} {path}", self.budget)
 
     def stream(self, method: str, path: str, body: Any, limits: StreamLimits | None = None, *,
                budgeted: bool = True) -> CapturedStream:
         """Send a request with ``Accept: text/event-stream`` and capture the answer under ``limits``
         (default: the request deadline and the byte cap); 429s are retried as by ``request``."""
-        if limits is None:
-            timeout = self.config.request_timeout
-            limits = StreamLimits(first_byte=timeout, idle=timeout, total=timeout,
-                                  max_bytes=self.config.max_response_bytes)
         request = self._build(method, path, body, None, None, {"Accept": EVENT_STREAM}, ())
-
-        def send() -> CapturedStream:
-            self._take(budgeted)
-            return capture_stream(self._http, request, limits, redactor=self.redactor)
-
-        return retry_rate_limited(send, f"{method} {path}")
+        chosen = limits or self.config.request_limits()
+        return retry_rate_limited(lambda: self._capture(request, chosen, budgeted), f"{method} {path}", self.budget)
 
     def capture(self, method: str, path: str, body: Any, *, budgeted: bool = True) -> Exchange:
         """``stream`` under the default limits, as an exchange: the whole body (up to the cap) as
         content, and an event stream's events in ``events``."""
         return self.stream(method, path, body, budgeted=budgeted).exchange
 
-    def _evidence(self, request: httpx.Request, body: Any, response: httpx.Response | None = None,
-                  content: bytes = b"", elapsed: float = 0.0, transport_error: str | None = None,
-                  disclosed: Collection[str] = ()) -> Exchange:
-        """A redacted Exchange for a request and its (possibly partial) response; the request
-        headers named in ``disclosed`` keep their values (see ``request``)."""
-        redactor = self.redactor
-        return Exchange(
-            method=request.method,
-            url=redactor.text(str(request.url)),
-            request_headers=redactor.headers(request.headers, disclosed),
-            request_body=redactor.value(body),
-            status=response.status_code if response is not None else None,
-            response_headers=redactor.headers(response.headers) if response is not None else Headers(),
-            response_body=redactor.text(content[:BODY_LIMIT].decode("utf-8", errors="replace")),
-            elapsed=elapsed,
-            transport_error=redactor.text(transport_error) if transport_error else None,
-            content=content if transport_error is None else b"",
-        )
-
     # --- internals -----------------------------------------------------------------------
 
-    def _take(self, budgeted: bool) -> None:
-        if budgeted:
-            self.budget.take()
-        else:
-            self.budget.count_unbudgeted()
+    def _capture(self, request: httpx.Request, limits: StreamLimits, budgeted: bool, disclosed: Collection[str] = (),
+                 decode_events: bool = True) -> CapturedStream:
+        """One request, read under ``limits``; a connection refused is tried again, then the target
+        is declared unreachable."""
+        for attempt in range(CONNECT_RETRIES + 1):
+            if budgeted:
+                self.budget.take()
+            else:
+                self.budget.count_unbudgeted()
+            captured = capture_stream(self._http, request, limits, redactor=self.redactor, disclosed=disclosed,
+                                      decode_events=decode_events)
+            if not captured.unreachable:
+                return captured
+            if attempt < CONNECT_RETRIES:
+                self.budget.sleep(0.5 * 2 ** attempt)
+        raise TargetUnreachable(f"cannot connect to the target: {captured.error}")
 
     def _build(self, method: str, path: str, body: Any, raw_body: bytes | str | None,
                params: dict[str, Any] | None, headers: dict[str, str] | None,
@@ -247,7 +282,7 @@ class TargetClient:
         if raw_body is not None:
             content = raw_body.encode() if isinstance(raw_body, str) else raw_body
         elif body is not NO_BODY:
-            content = json.dumps(body, ensure_ascii=False, allow_nan=False).encode()
+            content = _json_bytes(body)
         all_headers = dict(headers or {})
         if content is not None:
             all_headers.setdefault("Content-Type", "application/json")
@@ -257,42 +292,32 @@ class TargetClient:
             request.headers.pop(name, None)
         return request
 
-    def _send(self, request: httpx.Request, evidence_body: Any, disclosed: Collection[str]) -> Exchange:
-        started = time.monotonic()
-        deadline = started + self.config.request_timeout
-        response: httpx.Response | None = None
-        chunks: list[bytes] = []
-        error: str | None = None
-        try:
-            response = self._http.send(request, stream=True)
-            try:
-                size = 0
-                for chunk in response.iter_bytes():  # decoded (gzip, br): the cap counts what we keep
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if size > self.config.max_response_bytes:
-                        error = f"response body exceeds {self.config.max_response_bytes} bytes"
-                        break
-                    if media_type(response.headers.get("content-type")) == EVENT_STREAM:
-                        # Only stream captures read event streams; here the first bytes are evidence.
-                        break
-                    if time.monotonic() > deadline:
-                        error = f"response not complete within {self.config.request_timeout:g} s"
-                        break
-            finally:
-                response.close()
-        except httpx.TransportError as exc:
-            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        return self._evidence(request, evidence_body, response, b"".join(chunks), time.monotonic() - started, error,
-                              disclosed)
+
+def _json_bytes(body: Any) -> bytes:
+    """``body`` as JSON in UTF-8; escaped to ASCII when it holds what UTF-8 cannot encode (a lone
+    surrogate the target sent, echoed back as a tool call id)."""
+    text = json.dumps(body, ensure_ascii=False, allow_nan=False)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(body, allow_nan=False).encode()
 
 
-def _raw_evidence(raw_body: bytes | str | None) -> Any:
-    if raw_body is None:
-        return None
-    if isinstance(raw_body, bytes):
-        return raw_body.decode("utf-8", errors="replace")
-    return raw_body
+def _as_answer(captured: CapturedStream, limits: StreamLimits) -> Exchange:
+    """The capture of a request that is not a stream: an answer cut by a limit, or that could not
+    be read, is no answer (``transport_error``), and its partial body is evidence only."""
+    exchange = captured.exchange
+    late = f"response not complete within {limits.total:g} s"
+    problem = {
+        "byte-cap": f"response body exceeds {limits.max_bytes} bytes",
+        "first-byte-timeout": exchange.transport_error or late,
+        "idle-timeout": late,
+        "total-timeout": late,
+        "transport-error": exchange.transport_error,
+    }.get(captured.ending)
+    if problem is None:
+        return exchange
+    return replace(exchange, events=None, transport_error=problem, content=b"")
 
 
 def _retry_wait(headers: Mapping[str, str], attempt: int) -> float:
@@ -301,7 +326,7 @@ def _retry_wait(headers: Mapping[str, str], attempt: int) -> float:
         value = headers.get(name)
         if value:
             try:
-                return min(MAX_RETRY_WAIT, max(0.0, float(value) * scale))
+                return max(0.0, float(value) * scale)
             except ValueError:
                 pass
-    return min(MAX_RETRY_WAIT, 2.0 ** attempt)
+    return 2.0 ** attempt

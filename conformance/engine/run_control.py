@@ -1,10 +1,12 @@
-"""The client side of a run's life: polling it, submitting tool outputs, cancelling it."""
+"""The client side of a run's life: polling it, submitting tool outputs, cancelling it; and the
+URLs of what the target created, built from the ids it chose."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from conformance.core.observation import Exchange
 from conformance.core.spec.runs import SETTLED, pending_tool_calls, status_of
@@ -16,8 +18,28 @@ POLL_MAX_INTERVAL = 2.0
 POLL_AFTER_BOUNDS = (0.01, 5.0)  # a target's openai-poll-after-ms hint is honoured within these
 
 
+class UnusableId(ValueError):
+    """An id the target chose cannot be one URL path segment (the suite will not request it)."""
+
+
+def path_segment(value: Any) -> str:
+    """``value`` percent-encoded as one URL path segment: an id the target chose never reaches
+    another path (``../``, ``?``, ``#``, ``%2e%2e`` are data). Raises ``UnusableId`` for what no
+    segment can be: not a string, empty, ``.`` or ``..``, or not encodable as UTF-8."""
+    if not isinstance(value, str) or value in ("", ".", ".."):
+        raise UnusableId(f"{value!r} cannot be a URL path segment")
+    try:
+        return quote(value, safe="")
+    except UnicodeEncodeError:
+        raise UnusableId(f"{value!r} is not text that UTF-8 can encode") from None
+
+
+def thread_path(thread_id: str, suffix: str = "") -> str:
+    return f"threads/{path_segment(thread_id)}{suffix}"
+
+
 def run_path(thread_id: str, run_id: str, suffix: str = "") -> str:
-    return f"threads/{thread_id}/runs/{run_id}{suffix}"
+    return thread_path(thread_id, f"/runs/{path_segment(run_id)}{suffix}")
 
 
 @dataclass
@@ -54,7 +76,7 @@ def poll_run(client: TargetClient, thread_id: str, run_id: str, *, timeout: floa
         remaining = timeout - poll.waited
         if remaining <= 0:
             return poll
-        time.sleep(min(_poll_hint(reply) or interval, remaining))
+        client.budget.sleep(min(_poll_hint(reply) or interval, remaining))
         interval = min(interval * POLL_BACKOFF, POLL_MAX_INTERVAL)
 
 

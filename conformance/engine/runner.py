@@ -11,7 +11,15 @@
    request and Hypothesis's final replay is deterministic; only new, smaller candidates are sent.
    Shrinking is sequential (Hypothesis is not thread-safe) and bounded by the profile's shrink
    time and the budgets; without a rediscovery the unshrunk example stays the evidence.
-5. Verdicts per requirement (``Tally``), budgets and interruptions marked as partial.
+5. Verdicts per requirement (``Tally``), budgets and interruptions marked as partial; and no
+   verdict on the target at all (``SuiteResult.not_judged``) when the run was interrupted, the
+   target stopped answering or rate-limited everything, or the core requirements could not be
+   exercised: a run with no evidence is never a certificate.
+6. Teardown: the suite's assistants are deleted within ``TEARDOWN_TIME``, also after a failed or
+   interrupted setup or run.
+
+Memory stays bounded over long runs: an outcome keeps its failure records only while its example
+is the first failing one of a requirement (the one shrinking starts from).
 """
 
 from __future__ import annotations
@@ -32,13 +40,14 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 
 from conformance import __version__
-from conformance.core.catalogue import Requirement
-from conformance.core.errors import BudgetExhausted, Interrupted, RateLimited
+from conformance.core.catalogue import REQ_001, RUN_001, SSE_001, Level, Requirement
+from conformance.core.errors import BudgetExhausted, Interrupted, RateLimited, SetupError, TargetUnreachable
 from conformance.core.recorder import Outcome, Recorder, Tally
 from conformance.core.results import FailureRecord, SuiteResult
 from conformance.core.spec import SPEC_COMMIT
 from conformance.engine.checks.resources import distinct_ids
-from conformance.engine.client import Budget, ClientConfig, TargetClient
+from conformance.engine.client import DEFAULT_RATE_LIMIT_WAIT, Budget, ClientConfig, TargetClient
+from conformance.engine import streamed
 from conformance.engine.properties import PROBES, PROPERTIES, RUN_PROFILES, Generation, Property, RunProfile
 from conformance.engine.scenarios import Scenario, Target
 from conformance.engine.setup import Assistant, create_assistants, delete_assistants, fetch_assistant
@@ -48,6 +57,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_POLL_TIMEOUT = 60.0
 PROGRESS_INTERVAL = 0.25  # seconds between progress callbacks while work is running
+TEARDOWN_TIME = 10.0  # seconds for deleting the suite's assistants, whatever the target does
+# Without evidence on these, a run judges nothing (SSE_001 counts only when streams were sent).
+CORE_REQUIREMENTS = (REQ_001, RUN_001)
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,7 @@ class RunConfig:
     file_ids: tuple[str, ...] | None = None  # files requests may name (None: any, as the reference server)
     vector_store_ids: tuple[str, ...] | None = None  # likewise for vector stores
     stream_limits: StreamLimits = StreamLimits()
+    rate_limit_wait: float = DEFAULT_RATE_LIMIT_WAIT  # seconds the run may spend waiting on 429s
     properties: tuple[Property, ...] = PROPERTIES  # tests may run a subset
 
 
@@ -78,6 +91,7 @@ class Progress:
 
 @dataclass
 class WorkItem:
+    position: int  # in generation order
     property: Property | None  # None for a probe
     name: str
     example: Any
@@ -97,43 +111,65 @@ class _Run:
         self.started_wall = time.time()
         self.started = time.monotonic()
         deadline = self.started + config.max_time if config.max_time is not None else None
-        self.budget = Budget(max_requests=config.max_requests, deadline=deadline)
+        self.budget = Budget(max_requests=config.max_requests, deadline=deadline,
+                             rate_limit_wait=config.rate_limit_wait)
         self.tally = Tally()
         self.items: list[WorkItem] = []
+        self.shrink_targets: dict[Requirement, WorkItem] = {}  # the first failing example of each
         self.partial = False
+        self.interrupted = False
 
     def execute(self) -> SuiteResult:
+        """The run; ``Interrupted`` (with the partial result) after a Ctrl-C or SIGTERM anywhere."""
         with TargetClient(self.config.client, self.budget) as client:
-            self._progress("setup", 0, 0)
-            assistants = self._assistants(client)
+            assistants: list[Assistant] = []
             try:
+                self._progress("setup", 0, 0)
+                self._assistants(client, assistants)
                 target = Target(client=client, assistants=tuple(assistants), poll_timeout=self.config.poll_timeout,
                                 stream_limits=self.config.stream_limits,
                                 api_key_configured=bool(self.config.client.api_key))
-                try:
-                    self._generate(target)
-                    self._run_items(target)
-                    self._check_across_items()
-                    self._shrink(target)
-                except KeyboardInterrupt:
-                    self.budget.stop.set()
-                    self.partial = True
-                    raise Interrupted(self._result()) from None
-                except Exception:  # a bug of ours: reported as such (exit 3), never as the target's fault
-                    self.partial = True
-                    self.tally.internal_errors.append(f"the run stopped: {traceback.format_exc(limit=8).strip()}")
+                self._generate(target)
+                self._run_items(target)
+                self._check_across_items(target)
+                self._shrink(target)
+            except KeyboardInterrupt:
+                self._stop(client)
+            except SetupError:
+                raise
+            except Exception:  # a bug of ours: reported as such (exit 3), never as the target's fault
+                self.partial = True
+                self.tally.internal_errors.append(f"the run stopped: {traceback.format_exc(limit=8).strip()}")
             finally:
-                self._progress("teardown", 0, 0)
-                for problem in delete_assistants(client, assistants):
-                    log.warning("%s", problem)
-            return self._result()
+                self._teardown(client, assistants)
+        result = self._result()
+        if self.interrupted:
+            raise Interrupted(result)
+        return result
 
     # --- phases ----------------------------------------------------------------------------
 
-    def _assistants(self, client: TargetClient) -> list[Assistant]:
+    def _assistants(self, client: TargetClient, assistants: list[Assistant]) -> None:
         if self.config.assistant_id:
-            return [fetch_assistant(client, self.config.assistant_id)]
-        return create_assistants(client, self.config.models[0])
+            assistants.append(fetch_assistant(client, self.config.assistant_id))
+        else:
+            create_assistants(client, self.config.models[0], assistants)
+
+    def _stop(self, client: TargetClient) -> None:
+        """Interrupted: stop sending, and cut what is in flight (nothing waits for a stuck read)."""
+        self.interrupted = self.partial = True
+        self.budget.stop.set()
+        client.abort()
+
+    def _teardown(self, client: TargetClient, assistants: list[Assistant]) -> None:
+        self._progress("teardown", 0, 0)
+        try:
+            problems = delete_assistants(client, assistants, deadline=time.monotonic() + TEARDOWN_TIME)
+        except KeyboardInterrupt:  # interrupted while cleaning up: leave the rest, keep the results
+            self._stop(client)
+            problems = ["cleaning up was interrupted: the suite's assistants may be left on the target"]
+        for problem in problems:
+            log.warning("%s", client.redactor.text(problem))
 
     def _examples_of(self, prop: Property) -> int:
         return prop.examples[self.config.profile.name]
@@ -141,12 +177,12 @@ class _Run:
     def _generate(self, target: Target) -> None:
         self._progress("generate", 0, 0)
         for name, probe in PROBES:
-            self.items.append(WorkItem(None, name, None, _probe_scenario(probe)))
+            self.items.append(WorkItem(len(self.items), None, name, None, _probe_scenario(probe)))
         for prop in self.config.properties:
             if self._examples_of(prop) == 0:
                 continue
             for example in self._examples(prop, target):
-                self.items.append(WorkItem(prop, prop.name, example, prop.scenario))
+                self.items.append(WorkItem(len(self.items), prop, prop.name, example, prop.scenario))
 
     def _examples(self, prop: Property, target: Target) -> list[Any]:
         examples: list[Any] = []
@@ -181,19 +217,37 @@ class _Run:
                         item = pending.pop(future)
                         item.outcome = future.result()
                         self.tally.add(item.outcome)
+                        self._keep_for_shrinking(item)
                         done_count += 1
                     self._progress("run", done_count, total)
             except BaseException:
                 self.budget.stop.set()  # running items stop at their next request
+                target.client.abort()
                 for future in pending:
                     future.cancel()
                 raise
 
+    def _keep_for_shrinking(self, item: WorkItem) -> None:
+        """Keep ``item``'s failure records if it is the first failing example of a requirement
+        (shrinking starts there); otherwise only which requirements it failed."""
+        assert item.outcome is not None
+        dropped = []
+        if item.property is not None:
+            for requirement in item.outcome.failed_requirements():
+                current = self.shrink_targets.get(requirement)
+                if current is None or item.position < current.position:
+                    self.shrink_targets[requirement] = item
+                    if current is not None:
+                        dropped.append(current)
+        for other in [item, *dropped]:
+            assert other.outcome is not None
+            other.outcome.trim({r for r, target in self.shrink_targets.items() if target is other})
+
     def _execute_item(self, target: Target, item: WorkItem) -> Outcome:
         return execute(target, item.scenario, item.example, evidence_request(item.example), item.name)
 
-    def _check_across_items(self) -> None:
-        recorder = Recorder(request=None)
+    def _check_across_items(self, target: Target) -> None:
+        recorder = Recorder(request=None, redactor=target.client.redactor)
         runs = [run for item in self.items if item.outcome is not None for run in item.outcome.runs]
         if runs:
             recorder.apply(distinct_ids, runs)
@@ -203,12 +257,7 @@ class _Run:
         deadline = time.monotonic() + self.config.profile.shrink_time
         if self.budget.deadline is not None:
             deadline = min(deadline, self.budget.deadline)
-        failing = [item for item in self.items if item.property is not None and item.outcome is not None
-                   and item.outcome.failed_requirements()]
-        targets: dict[Requirement, WorkItem] = {}
-        for item in failing:  # the first failing example of each requirement, in generation order
-            for requirement in sorted(item.outcome.failed_requirements(), key=lambda r: r.id):
-                targets.setdefault(requirement, item)
+        targets = self.shrink_targets
         memo: dict[tuple[str, str], Outcome] = {
             (item.name, example_key(item.example)): item.outcome
             for item in self.items if item.property is not None and item.outcome is not None
@@ -232,9 +281,15 @@ class _Run:
         """The failure of ``requirement`` on the smallest example Hypothesis finds, or None."""
         last: list[FailureRecord] = []
 
+        def _record_of(outcome: Outcome) -> list[FailureRecord]:
+            return [record for record in outcome.failures
+                    if record.finding.requirement == requirement and record.finding.failed]
+
         def test(example: Any) -> None:
             key = (prop.name, example_key(example))
             outcome = memo.get(key)
+            if outcome is not None and requirement in outcome.failed_requirements() and not _record_of(outcome):
+                outcome = None  # it failed, but its records were not kept: send it again for them
             if outcome is None:
                 if time.monotonic() >= deadline or self.budget.exhausted:
                     return  # out of shrink budget: unknown examples count as passing
@@ -242,9 +297,9 @@ class _Run:
                 self.tally.internal_errors += outcome.internal_errors
                 if outcome.abandoned is not None:
                     return
+                outcome.trim({requirement})
                 memo[key] = outcome
-            fired = [record for record in outcome.failures
-                     if record.finding.requirement == requirement and record.finding.failed]
+            fired = _record_of(outcome)
             if fired:
                 last[:] = fired[:1]
                 raise RequirementFired(requirement.id)
@@ -256,6 +311,46 @@ class _Run:
         return None
 
     # --- result ----------------------------------------------------------------------------
+
+    def _unexercised_core(self) -> str | None:
+        """The core requirements the run could not exercise, and why (None: all were)."""
+        streamed_any = any(prop.scenario is streamed.stream and self._examples_of(prop)
+                           for prop in self.config.properties)
+        core = CORE_REQUIREMENTS + ((SSE_001,) if streamed_any else ())
+        missing = [requirement.id for requirement in core if not self.tally.exercised[requirement]]
+        if not missing:
+            return None
+        if self.budget.rate_limited:
+            why = f"the target rate-limited the requests (429, {self.budget.rate_limited} time(s))"
+        elif self.budget.exhausted:
+            why = "the budget (--max-requests, --max-time) ran out first"
+        else:
+            why = "no answer could be judged"
+        return f"{', '.join(missing)} could not be exercised: {why}"
+
+    def _not_judged(self) -> str | None:
+        """Why this run is no verdict on the target, if it is none: it was interrupted, the target
+        went away or throttled everything, or nothing failed but the core requirements were not
+        exercised (a MUST failure is a verdict: not conformant)."""
+        if self.interrupted:
+            return "the run was interrupted before it could judge the target"
+        if self.budget.stopped:
+            return f"{self.budget.stopped}; nothing after that was judged"
+        failed_must = any(requirement.level is Level.MUST for requirement in self.tally.failing())
+        return None if failed_must else self._unexercised_core()
+
+    def _notes(self) -> list[str]:
+        notes = []
+        unexercised = self._unexercised_core()
+        if unexercised and self._not_judged() is None:  # a verdict all the same: a MUST requirement failed
+            notes.append(unexercised)
+        if self.budget.rate_limited:
+            notes.append(f"the target answered 429 (rate limited) {self.budget.rate_limited} time(s); the suite "
+                         f"waited {self.budget.rate_limit_waited:.1f} s for it in all")
+        if self.tally.abandoned:
+            notes.append(f"{self.tally.abandoned} example(s) were not judged: the budget ran out, the target "
+                         "rate-limited them or could not be reached")
+        return notes
 
     def _result(self) -> SuiteResult:
         partial = self.partial or self.budget.exhausted or self.tally.abandoned > 0 or any(
@@ -272,6 +367,8 @@ class _Run:
             partial=partial,
             internal_errors=list(self.tally.internal_errors),
             requests_sent=self.budget.sent,
+            not_judged=self._not_judged(),
+            notes=self._notes(),
         )
 
     def _progress(self, phase: str, done: int, total: int) -> None:
@@ -291,14 +388,18 @@ class RequirementFired(Exception):
 
 def execute(target: Target, scenario: Scenario, example: Any,
             request: Any, name: str) -> Outcome:
-    """Run one scenario on one example; the target's behaviour never raises, our bugs are recorded."""
-    recorder = Recorder(request=request)
+    """Run one scenario on one example; the target's behaviour never raises, our bugs are recorded.
+    What keeps the example from being judged (the budget, rate limiting, a target gone) abandons it."""
+    recorder = Recorder(request=request, redactor=target.client.redactor)
     try:
         scenario(target, example, recorder)
     except BudgetExhausted:
         recorder.outcome.abandoned = "budget exhausted"
     except RateLimited as limited:
         recorder.outcome.abandoned = str(limited)
+    except TargetUnreachable as unreachable:
+        target.client.budget.halt(str(unreachable))
+        recorder.outcome.abandoned = str(unreachable)
     except Exception:
         recorder.crash(f"internal error while running {name}")
     return recorder.outcome

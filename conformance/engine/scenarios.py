@@ -22,6 +22,7 @@ from conformance.engine import run_control
 from conformance.engine.checks.common import listed_items
 from conformance.engine.checks.echo import overrides, run_options, sampling
 from conformance.engine.checks.lifecycle import (
+    COMPARED_ACROSS_OBSERVATIONS,
     cancel_answer,
     cancel_converged,
     continued,
@@ -41,6 +42,7 @@ from conformance.engine.checks.requests import (
 from conformance.engine.checks.resources import (
     assistant_id,
     created_thread,
+    ids_usable,
     input_messages,
     run_listed,
     run_retrievable,
@@ -88,6 +90,8 @@ def accept(target: Target, body: dict[str, Any], recorder: Recorder) -> dict[str
     if run is None:
         return None
     recorder.outcome.runs.append((run["id"], run["thread_id"]))
+    if recorder.apply(ids_usable, run, evidence=reply):
+        return None  # no URL of the run can be built: nothing more to follow
     recorder.apply(assistant_id, body, run, evidence=reply)
     assistant = target.assistant(body.get("assistant_id"))
     for check in (overrides, run_options, sampling):
@@ -136,7 +140,12 @@ def cancel(target: Target, body: dict[str, Any], recorder: Recorder) -> None:
 
 @dataclass
 class Lifeline:
-    """Everything observed of one run, in order; judges each observation as it comes."""
+    """Everything observed of one run, in order; judges each observation as it comes.
+
+    ``observations`` keeps of each run document only what the lifecycle checks compare (one copy
+    while it does not change): a target answering megabytes on every poll costs no more than one.
+    ``latest`` is the last document whole.
+    """
 
     target: Target
     recorder: Recorder
@@ -147,8 +156,14 @@ class Lifeline:
     retrievable: bool = True
 
     def __post_init__(self) -> None:
-        self.observations.append(self.created)
-        self.statuses.append(self.created["status"])
+        self.latest = self.created
+        self._keep(self.created)
+
+    def _keep(self, run: dict[str, Any]) -> None:
+        kept = {key: run.get(key) for key in COMPARED_ACROSS_OBSERVATIONS}
+        self.observations.append(self.observations[-1] if self.observations and self.observations[-1] == kept
+                                 else kept)
+        self.statuses.append(run["status"])
 
     @property
     def status(self) -> str:
@@ -167,8 +182,8 @@ class Lifeline:
         self.recorder.apply(error_envelope, reply, evidence=reply)
         run = judge_run_answer(reply, self.recorder)
         if run is not None:
-            self.observations.append(run)
-            self.statuses.append(run["status"])
+            self.latest = run
+            self._keep(run)
         return run
 
     def poll(self) -> run_control.Poll:
@@ -180,7 +195,7 @@ class Lifeline:
 
     def submit_and_poll(self) -> run_control.Poll | None:
         """Submit an output for every pending call, then poll; None if the submission failed."""
-        waiting = self.observations[-1]
+        waiting = self.latest
         submitted = [str(call.get("id")) for call in pending_tool_calls(waiting)]
         reply, _ = run_control.submit_tool_outputs(self.target.client, waiting)
         self.recorder.apply(submit_accepted, reply, submitted, evidence=reply)
@@ -190,7 +205,7 @@ class Lifeline:
         first = len(self.statuses)
         self.observe(reply)
         poll = self.poll()
-        self.recorder.apply(continued, self.statuses[first:], self.observations[-1], submitted,
+        self.recorder.apply(continued, self.statuses[first:], self.latest, submitted,
                             evidence=self.last_exchange)
         return poll
 
@@ -201,20 +216,20 @@ class Lifeline:
         self.recorder.apply(transitions, self.statuses, evidence=self.last_exchange)
         self.recorder.apply(immutable, self.observations, evidence=self.last_exchange)
         if self.retrievable:
-            inspect_created(self.target, body, self.observations[-1], self.recorder)
+            inspect_created(self.target, body, self.latest, self.recorder)
 
 
 def inspect_created(target: Target, body: dict[str, Any], run: dict[str, Any], recorder: Recorder) -> None:
     """The run as listed, its thread, its steps and the thread's messages."""
     client, thread_id = target.client, run["thread_id"]
-    listed = get_list(client, f"threads/{thread_id}/runs")
+    listed = get_list(client, run_control.thread_path(thread_id, "/runs"))
     recorder.apply(run_listed, run, listed, evidence=listed)
     recorder.apply(error_envelope, listed, evidence=listed)
-    thread = client.get(f"threads/{thread_id}")
+    thread = client.get(run_control.thread_path(thread_id))
     recorder.apply(created_thread, body, run, thread, evidence=thread)
     recorder.apply(error_envelope, thread, evidence=thread)
     steps_reply = get_list(client, run_control.run_path(thread_id, run["id"], "/steps"))
-    messages_reply = get_list(client, f"threads/{thread_id}/messages")
+    messages_reply = get_list(client, run_control.thread_path(thread_id, "/messages"))
     recorder.apply(error_envelope, steps_reply, evidence=steps_reply)
     recorder.apply(error_envelope, messages_reply, evidence=messages_reply)
     steps = listed_items(steps_reply, "ListRunStepsResponse")

@@ -7,12 +7,15 @@ values no default has; the plain one sets only the model, so the spec defaults s
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.core.errors import SetupError
+from conformance.core.errors import RateLimited, SetupError, TargetUnreachable
 from conformance.core.observation import Exchange
 from conformance.engine.client import TargetClient
+from conformance.engine.run_control import UnusableId, path_segment
 
 SUITE_NAME = "assistants-conformance"
 SUITE_INSTRUCTIONS = "You are the test assistant of a conformance suite. Answer briefly."
@@ -74,35 +77,50 @@ def suite_assistant_bodies(model: str) -> list[dict[str, Any]]:
     ]
 
 
-def create_assistants(client: TargetClient, model: str) -> list[Assistant]:
-    """Create the suite's assistants; on failure delete those already created, then raise."""
-    assistants: list[Assistant] = []
-    try:
-        for body in suite_assistant_bodies(model):
-            reply = client.post("assistants", body, budgeted=False)
-            document = _assistant_document(reply, "POST /assistants")
-            assistants.append(Assistant.from_object(document, body, created_by_suite=True))
-    except SetupError:
-        delete_assistants(client, assistants)
-        raise
-    return assistants
+def create_assistants(client: TargetClient, model: str, created: list[Assistant] | None = None) -> list[Assistant]:
+    """Create the suite's assistants, each into ``created`` as soon as it exists (so that whoever
+    deletes them knows of every one, even when setup fails or is interrupted half-way)."""
+    created = [] if created is None else created
+    for body in suite_assistant_bodies(model):
+        reply = _setup_request(lambda body=body: client.post("assistants", body, budgeted=False), "POST /assistants")
+        document = _assistant_document(reply, "POST /assistants")
+        created.append(Assistant.from_object(document, body, created_by_suite=True))
+    return created
 
 
 def fetch_assistant(client: TargetClient, assistant_id: str) -> Assistant:
-    reply = client.get(f"assistants/{assistant_id}", budgeted=False)
-    return Assistant.from_object(_assistant_document(reply, f"GET /assistants/{assistant_id}"), {},
-                                 created_by_suite=False)
+    what = f"GET /assistants/{assistant_id}"
+    reply = _setup_request(lambda: client.get(f"assistants/{path_segment(assistant_id)}", budgeted=False), what)
+    return Assistant.from_object(_assistant_document(reply, what), {}, created_by_suite=False)
 
 
-def delete_assistants(client: TargetClient, assistants: list[Assistant]) -> list[str]:
-    """Delete the assistants the suite created; return a note for each one that could not be."""
+def delete_assistants(client: TargetClient, assistants: list[Assistant], deadline: float | None = None) -> list[str]:
+    """Delete the assistants the suite created, before ``deadline`` (a ``time.monotonic()``
+    reading); return a note for each one that could not be."""
     problems = []
-    for assistant in assistants:
-        if assistant.created_by_suite:
-            reply = client.delete(f"assistants/{assistant.id}", budgeted=False)
-            if reply.status != 200:
-                problems.append(f"could not delete assistant {assistant.id}: {reply.describe()}")
+    for assistant in (a for a in assistants if a.created_by_suite):
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            problems.append(f"assistant {assistant.id} was not deleted: the time for cleaning up ran out")
+            continue
+        try:
+            reply = client.delete(f"assistants/{path_segment(assistant.id)}", budgeted=False, timeout=left)
+        except (RateLimited, TargetUnreachable) as error:
+            problems.append(f"could not delete assistant {assistant.id}: {error}")
+            continue
+        if reply.status != 200:
+            problems.append(f"could not delete assistant {assistant.id}: {reply.describe()}")
     return problems
+
+
+def _setup_request(send: Callable[[], Exchange], what: str) -> Exchange:
+    """A setup request: a target that cannot be reached or keeps rate-limiting cannot be set up."""
+    try:
+        return send()
+    except TargetUnreachable as error:
+        raise SetupError(f"cannot reach the target: {what}: {error}") from None
+    except RateLimited:
+        raise SetupError(f"the target kept answering {what} with 429 (rate limited)") from None
 
 
 def _assistant_document(reply: Exchange, what: str) -> dict[str, Any]:
@@ -112,4 +130,8 @@ def _assistant_document(reply: Exchange, what: str) -> dict[str, Any]:
     if not isinstance(document, dict) or not isinstance(document.get("id"), str):
         detail = reply.response_body[:300]  # scrubbed of secrets
         raise SetupError(f"{what} was answered status {reply.status}; the run needs an assistant: {detail}")
+    try:
+        path_segment(document["id"])
+    except UnusableId as unusable:
+        raise SetupError(f"{what}: the assistant's id cannot be used in a URL: {unusable}") from None
     return document

@@ -22,10 +22,10 @@ from conformance.core.spec.runs import REQUIRES_ACTION, pending_tool_calls
 from conformance.engine.checks.common import listed_items
 from conformance.engine.checks.lifecycle import submit_accepted
 from conformance.engine.checks.requests import accepted, error_envelope
-from conformance.engine.checks.resources import run_retrievable
+from conformance.engine.checks.resources import ids_usable, run_retrievable
 from conformance.engine.checks.run_object import run_answer
 from conformance.engine.client import TargetClient
-from conformance.engine.run_control import run_path, tool_outputs_for
+from conformance.engine.run_control import run_path, thread_path, tool_outputs_for
 from conformance.engine.scenarios import CREATE_PATH, MAX_TOOL_ROUNDS, Target, get_list, judge_run
 from conformance.streaming.captured import CapturedStream
 from conformance.streaming.event_model import Kind
@@ -41,6 +41,8 @@ def stream(target: Target, body: dict[str, Any], recorder: Recorder) -> None:
     while view is not None and view.ended_properly:
         run = view.last_run
         assert run is not None  # ended properly: the run's ending event was streamed
+        if recorder.apply(ids_usable, run, evidence=view.stream.exchange):
+            return  # no URL of the run can be built: neither the REST view nor a continuation
         compare_with_rest(target.client, view, recorder)
         calls = pending_tool_calls(run)
         if run["status"] != REQUIRES_ACTION or not calls or rounds == MAX_TOOL_ROUNDS:
@@ -60,7 +62,7 @@ def judge_stream(target: Target, path: str, body: dict[str, Any], recorder: Reco
     captured = target.client.stream("POST", path, body, target.stream_limits)
     exchange = captured.exchange
     _judge_status(captured, submitted, recorder)
-    judgement = judge(captured, context, request=recorder.request)
+    judgement = judge(captured, context, request=recorder.request, redactor=recorder.redactor)
     recorder.outcome.merge(judgement.outcome)
     for event in judgement.view.runs:  # a streamed run is a run
         judge_run(event.data, recorder, exchange)
@@ -98,7 +100,7 @@ def compare_with_rest(client: TargetClient, view: StreamView, recorder: Recorder
         recorder.apply(rest_run, view, reply.json(), evidence=reply)
     listings: tuple[tuple[Kind, str, str], ...] = (
         ("step", run_path(run["thread_id"], run["id"], "/steps"), "ListRunStepsResponse"),
-        ("message", f"threads/{run['thread_id']}/messages", "ListMessagesResponse"),
+        ("message", thread_path(run["thread_id"], "/messages"), "ListMessagesResponse"),
     )
     for kind, path, schema_name in listings:
         listing = get_list(client, path)

@@ -19,11 +19,13 @@ Ending = Literal[
     "first-byte-timeout",  # no response headers, or no body byte, within first_byte of sending
     "idle-timeout",  # no byte for idle seconds after the first one
     "total-timeout",  # the whole exchange took longer than total
-    "byte-cap",  # the body grew beyond max_bytes
+    "byte-cap",  # the body grew beyond max_bytes (after content decoding)
+    "event-cap",  # the stream sent more than max_events events
     "open-after-done",  # the done event came, but the server did not close within after_done
-    "transport-error",  # connection refused or reset, malformed HTTP, ... (see the exchange's transport_error)
+    "not-read",  # an event stream answering a request that asked for none: only its first bytes were read
+    "transport-error",  # refused, reset, malformed HTTP, an unreadable encoding (see the exchange's transport_error)
 ]
-LIMIT_ENDINGS = frozenset({"first-byte-timeout", "idle-timeout", "total-timeout", "byte-cap"})
+LIMIT_ENDINGS = frozenset({"first-byte-timeout", "idle-timeout", "total-timeout", "byte-cap", "event-cap"})
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class StreamLimits:
     total: float = 300.0  # the whole exchange
     max_bytes: int = 16 * 1024 * 1024  # body bytes read (after content decoding)
     after_done: float = 2.0  # how long the server may keep the connection open after the done event
+    max_events: int = 20_000  # events read from one stream
+    max_event_bytes: int = 1024 * 1024  # bytes of one event (its field lines)
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class CapturedStream:
     comment_count: int
     bom_seen: bool
     tail: StreamTail | None
+    unreachable: bool = False  # no connection could be made: the target is not there (not a finding)
 
     @property
     def status(self) -> int | None:

@@ -6,10 +6,10 @@ its event name; the rules read these ``Event``s, never the raw bytes.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from conformance.core.observation import parse_json
 from conformance.core.spec import NULL_INSTRUCTIONS, run_object_problems, schema_problems
 from conformance.core.spec.events import (
     DONE,
@@ -94,7 +94,7 @@ def parse_event(index: int, name: str, raw: str) -> Event:
     if name == DONE or raw.startswith(done_data()):
         return Event(index, name, raw, NOT_JSON, None)
     try:
-        data = json.loads(raw, parse_constant=_reject_constant)
+        data = parse_json(raw, constants=False)
     except ValueError:
         return Event(index, name, raw, NOT_JSON, event_data_schemas().get(name))
     schema = event_data_schemas().get(name)
@@ -104,7 +104,3 @@ def parse_event(index: int, name: str, raw: str) -> Event:
         problems, null_instructions = run_object_problems(data)
         return Event(index, name, raw, data, schema, tuple(problems), (NULL_INSTRUCTIONS,) if null_instructions else ())
     return Event(index, name, raw, data, schema, tuple(schema_problems(schema, data)))
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")  # Python's json accepts NaN and Infinity; JSON does not

@@ -48,6 +48,7 @@ from conformance.core.catalogue import (
 from conformance.core.checks import Check, check
 from conformance.core.findings import Finding, FindingMaker
 from conformance.core.recorder import Outcome, Recorder
+from conformance.core.redaction import Redactor
 from conformance.core.spec.events import DONE, RUN_CREATED, RUN_PREFIX, THREAD_CREATED, done_data, run_status
 from conformance.core.spec.runs import REQUIRES_ACTION, SETTLED, is_legal_transition
 from conformance.streaming.captured import LIMIT_ENDINGS, CapturedStream
@@ -267,6 +268,7 @@ def stream_limits(finding: FindingMaker, view: StreamView) -> list[Finding]:
             "idle-timeout": f"the stream went silent for {limits.idle:g} s without ending",
             "total-timeout": f"the stream did not terminate within {limits.total:g} s",
             "byte-cap": f"the stream sent more than {limits.max_bytes} bytes without ending",
+            "event-cap": f"the stream sent more than {limits.max_events} events without ending",
         }[stream.ending]
         findings.append(finding(message, expected="done within the limits", observed=stream.ending))
     too_large = next((d for d in stream.defects if d.kind == "event-too-large"), None)
@@ -303,11 +305,12 @@ class Judgement:
         return any(finding.failed for finding in self.findings)
 
 
-def judge(stream: CapturedStream, context: StreamContext = CREATE, *, request: Any = None) -> Judgement:
+def judge(stream: CapturedStream, context: StreamContext = CREATE, *, request: Any = None,
+          redactor: Redactor = Redactor()) -> Judgement:
     """Apply every rule that applies to ``stream`` (``request``: the example that sent it, for the
     findings' records); a rule that raises is recorded as an internal error, not fatal."""
     view = StreamView(stream, context)
-    recorder = Recorder(request)
+    recorder = Recorder(request, redactor)
     for rule in STREAM_RULES:
         recorder.apply(rule, view, evidence=stream.exchange)
     return Judgement(view, recorder.outcome)

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from broken.middleware import Answer, Call, Middleware, Rewrite, read_body, response_start
 from conformance.server import ServerConfig, create_app
 
-KEY = "sk-conformance-test-key"  # the key every variant requires (unless it says otherwise)
+KEY = "sk-variant-key-4Qm9Zr2Tx7"  # the key every variant requires (unless it says otherwise)
 TERMINAL = {"completed", "incomplete", "failed", "cancelled", "expired"}
 CREATE = "/v1/threads/runs"
 _RUN = re.compile(r"^/v1/threads/[^/]+/runs/[^/]+$")

@@ -15,6 +15,7 @@ IMMUTABLE_FIELDS = ("id", "thread_id", "assistant_id", "created_at", "model", "i
                     "metadata", "max_prompt_tokens", "max_completion_tokens", "truncation_strategy",
                     "tool_choice", "response_format", "parallel_tool_calls")
 TERMINAL_TIMESTAMPS = ("completed_at", "failed_at", "cancelled_at")
+COMPARED_ACROSS_OBSERVATIONS = ("status", *IMMUTABLE_FIELDS, *TERMINAL_TIMESTAMPS)  # all ``immutable`` reads
 
 
 @check(LIFE_001)

@@ -12,6 +12,7 @@ from conformance.core.observation import Exchange
 from conformance.core.spec import schema_problems
 from conformance.core.spec.runs import TERMINAL
 from conformance.engine.checks.common import json_answer, list_findings
+from conformance.engine.run_control import UnusableId, path_segment
 
 
 @check(RUN_002)
@@ -21,6 +22,19 @@ def assistant_id(finding: FindingMaker, request: dict[str, Any], run: dict[str, 
         return []
     return [finding("run.assistant_id is not the request's assistant_id",
                     expected=request["assistant_id"], observed=run["assistant_id"])]
+
+
+@check(RUN_002)
+def ids_usable(finding: FindingMaker, run: dict[str, Any]) -> list[Finding]:
+    """The run's id and thread_id can each be one URL path segment: its URLs are built from them."""
+    findings = []
+    for key in ("thread_id", "id"):
+        try:
+            path_segment(run[key])
+        except UnusableId as unusable:
+            findings.append(finding(f"run.{key} cannot be used in the run's URLs: {unusable}",
+                                    expected="a URL path segment", observed=run[key]))
+    return findings
 
 
 @check(RUN_002)
