@@ -24,6 +24,12 @@ Invalid requests are labelled with their rule, one of ``INVALID_RULES``, and the
 requirement it belongs to.
 """
 
+from conformance.core.spec.profiles import (
+    FEATURES,
+    SPEC_PROFILES,
+    SpecProfile,
+    get_profile,
+)
 from strategies.invalid import (
     DESCRIPTION_RULES,
     INVALID_RULES,
@@ -34,7 +40,6 @@ from strategies.invalid import (
     InvalidRule,
     invalid_requests,
 )
-from strategies.profiles import FEATURES, SPEC_PROFILES, SpecProfile, get_profile
 from strategies.requests import create_thread_and_run_requests
 from strategies.semantic import (
     ECHOED_PROPERTIES,

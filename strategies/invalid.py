@@ -42,7 +42,7 @@ from conformance.core.spec.description_rules import (
     NAME_PATTERN,
     description_rule_violations,
 )
-from strategies.profiles import SpecProfile
+from conformance.core.spec.profiles import SpecProfile
 from strategies.requests import json_schema_formats, request_bodies, static_chunking, vector_store_helpers
 from strategies.schema_sites import Location, Site, format_path, node, node_validator, sites
 from strategies.space import (

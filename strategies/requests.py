@@ -23,7 +23,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from strategies.profiles import SpecProfile
+from conformance.core.spec.profiles import SpecProfile
 from strategies.space import (
     DEFAULT_ASSISTANT_IDS,
     DEFAULT_FILE_IDS,

@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from strategies.profiles import SpecProfile
+from conformance.core.spec.profiles import SpecProfile
 from strategies.requests import MAX_TOOLS, MIN_MAX_TOKENS, function_tools, request_bodies, tool_lists
 from strategies.space import (
     DEFAULT_ASSISTANT_IDS,

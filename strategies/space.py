@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from strategies.profiles import FEATURES, SpecProfile, get_profile
+from conformance.core.spec.profiles import FEATURES, SpecProfile, get_profile
 
 DEFAULT_ASSISTANT_IDS = ("asst_conformance",)
 DEFAULT_MODELS = ("gpt-4o", "gpt-4o-mini")
