@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:  # the engine loads when a run starts, not when the CLI does
+    from conformance.core.claims import Claims
     from conformance.core.redaction import Redactor
     from conformance.core.results import SuiteResult
     from conformance.engine import Progress
     from conformance.streaming.captured import StreamLimits
 
-DEFAULT_MODEL = "gpt-4o"
 EMBEDDED_MODELS = ("gpt-4o", "gpt-4o-mini")  # two, so that a model override is observable
 PROFILE_NAMES = ("quick", "standard", "deep")
 REPORT_FORMATS = ("json", "junit", "html", "markdown")
@@ -50,9 +50,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     target.add_argument("--assistant-id", metavar="ID",
                         help="use this existing assistant (fetched for its values) instead of creating the suite's")
     target.add_argument("--model", metavar="NAME", action="append", dest="models",
-                        help="a model the target serves (repeatable): the first is the suite's assistants', "
-                             "requests override with any of them (default: "
-                             f"{DEFAULT_MODEL}; {' and '.join(EMBEDDED_MODELS)} for the embedded server)")
+                        help="a model the target serves (repeatable; give two so that a model override can show): "
+                             "the suite's two assistants use the first two, requests override with any of them "
+                             "(default: those GET /models lists, else gpt-4o; "
+                             f"{' and '.join(EMBEDDED_MODELS)} for the embedded server)")
     run = parser.add_argument_group("run")
     run.add_argument("--profile", choices=PROFILE_NAMES, default="standard",
                      help="quick (smoke), standard (certification, the default) or deep (fuzzing)")
@@ -83,6 +84,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--rate-limit-wait", type=_non_negative_float, metavar="S",
                      help="seconds the whole run may spend waiting on 429 answers (default: 60)")
     run.add_argument("--strict", action="store_true", help="SHOULD requirements count too for the exit code")
+    claims = parser.add_argument_group("claims (what the target offers)")
+    claims.add_argument("--claims", metavar="FILE",
+                        help="the target's claims file (TOML): its name and version, its spec profile, the features "
+                             "it does not offer (see README, 'Feature claims')")
+    claims.add_argument("--without", metavar="FEATURE", action="append", default=[],
+                        help="a feature the target does not offer (repeatable): never sent, and requirements only it "
+                             "exercises are unsupported, not failed; `conformance requirements --features` lists them")
+    claims.add_argument("--certify", action="store_true",
+                        help="a certification run: refuse anything that would weaken it (leaving out a feature that "
+                             "is not optional, --max-requests, --max-time, a profile other than standard)")
     output = parser.add_argument_group("output")
     output.add_argument("--report-dir", metavar="DIR",
                         help=f"where to write the reports (default: ./{DEFAULT_REPORT_ROOT}/run-YYYYmmdd-HHMMSS/)")
@@ -97,6 +108,19 @@ def execute(args: argparse.Namespace) -> int:
         if problem:
             return _usage_error(f"--base-url {_without_credentials(base_url)!r}: {problem}")
     api_key = args.api_key or os.environ.get("OPENAI_API_KEY") or None
+    short = _short_secret(args, api_key)
+    if short:
+        return _usage_error(short)
+    from conformance.core.claims import ClaimsError
+
+    try:
+        claims = _claims(args)
+    except ClaimsError as error:
+        return _usage_error(str(error))
+    if args.certify:
+        weakening = _weakening(args, claims)
+        if weakening:
+            return _usage_error(f"--certify: {weakening}")
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
     report_dir = Path(args.report_dir or f"{DEFAULT_REPORT_ROOT}/run-{time.strftime('%Y%m%d-%H%M%S')}")
 
@@ -107,7 +131,7 @@ def execute(args: argparse.Namespace) -> int:
                             secret_headers=frozenset(args.secret_header)).redactor()
     previous = signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops a run as Ctrl-C does
     try:
-        return _certify(args, base_url, api_key, seed, report_dir)
+        return _certify(args, base_url, api_key, seed, report_dir, claims)
     except Exception:  # a bug of ours, never the target's fault: exit 3, said as such
         _say(redactor, f"internal error (a bug of the suite, not of the target):\n{traceback.format_exc()}")
         return 3
@@ -126,7 +150,48 @@ def _say(redactor: Redactor, text: str) -> None:
     print(visible(redactor.text(text)), file=sys.stderr)
 
 
-def _certify(args: argparse.Namespace, base_url: str | None, api_key: str | None, seed: int, report_dir: Path) -> int:
+def _short_secret(args: argparse.Namespace, api_key: str | None) -> str | None:
+    """Why a secret is too short to be kept out of reports (None: none is). A secret is redacted
+    wherever it occurs, so a one-letter key would be cut out of every word that holds the letter."""
+    from conformance.core.redaction import FRAGMENT
+
+    origin = "--api-key" if args.api_key else "$OPENAI_API_KEY"
+    secrets = [(origin, api_key)] + [(f"--header {name}", value) for name, value in args.header
+                                     if name.lower() in {h.lower() for h in args.secret_header}]
+    for origin, secret in secrets:
+        if secret is not None and len(secret) < FRAGMENT:
+            return (f"{origin}: a secret shorter than {FRAGMENT} characters cannot be told apart from ordinary text "
+                    "in reports; use a longer one (a target that takes any key takes a long one too)")
+    return None
+
+
+def _claims(args: argparse.Namespace) -> Claims:
+    """The claims of the claims file, with --without's features unclaimed too."""
+    from conformance.core.claims import Claims, load_claims
+
+    claims = load_claims(args.claims) if args.claims else Claims()
+    return claims.without(args.without)
+
+
+def _weakening(args: argparse.Namespace, claims: Claims) -> str | None:
+    """What would make this run no certification (None: nothing)."""
+    from conformance.core.claims import OPTIONAL
+
+    if claims.weakening:
+        return (f"leaving out {', '.join(claims.weakening)} would weaken the certification: it is core behaviour, "
+                f"not an optional feature (optional: {', '.join(sorted(OPTIONAL))})")
+    cuts = [flag for flag, value in (("--max-requests", args.max_requests), ("--max-time", args.max_time))
+            if value is not None]
+    if cuts:
+        return f"{' and '.join(cuts)} would cut the run short: a certification runs to the end"
+    if args.profile != "standard":
+        return f"--profile {args.profile}: a certification runs the standard profile"
+    return None
+
+
+def _certify(args: argparse.Namespace, base_url: str | None, api_key: str | None, seed: int, report_dir: Path,
+             claims: Claims) -> int:
+    from conformance.core.catalogue import AUTH_001
     from conformance.core.errors import Interrupted, SetupError
     from conformance.engine import RUN_PROFILES, ClientConfig, RunConfig, run_suite
 
@@ -138,8 +203,8 @@ def _certify(args: argparse.Namespace, base_url: str | None, api_key: str | None
         )
         config = RunConfig(
             client=client, profile=RUN_PROFILES[args.profile], seed=seed,
-            models=tuple(args.models or (EMBEDDED_MODELS if base_url is None else (DEFAULT_MODEL,))),
-            assistant_id=args.assistant_id, max_requests=args.max_requests, max_time=args.max_time,
+            models=tuple(args.models) if args.models else (EMBEDDED_MODELS if base_url is None else None),
+            assistant_id=args.assistant_id, claims=claims, certification=args.certify, max_requests=args.max_requests, max_time=args.max_time,
             poll_timeout=args.poll_timeout, stream_limits=stream_limits(args),
             **({"rate_limit_wait": args.rate_limit_wait} if args.rate_limit_wait is not None else {}),
             # The reference server takes any file id; another target has none the suite knows of.
@@ -147,6 +212,9 @@ def _certify(args: argparse.Namespace, base_url: str | None, api_key: str | None
         )
         redactor = client.redactor()
         _say(redactor, f"conformance run: {url} (profile {args.profile}, seed {seed})")
+        if base_url is not None and key and not args.api_key:
+            _say(redactor, f"using the key in $OPENAI_API_KEY ({AUTH_001.id} checks that the target refuses a "
+                           "wrong one)")
         progress = ProgressLine(sys.stderr)
         try:
             result = run_suite(config, on_progress=progress.update)
@@ -211,11 +279,11 @@ def stream_limits(args: argparse.Namespace) -> StreamLimits:
 
 def render_table(result: SuiteResult) -> str:
     """The final per-requirement table, one line each, and a summary line."""
-    from reports.summary import one_line
+    from reports.summary import first_finding, one_line, reasons_text, title
 
-    lines = [f"{'requirement':<10} {'level':<6} {'verdict':<14} {'exercised':>9}  first finding"]
+    lines = [f"{'requirement':<10} {'level':<6} {'verdict':<14} {'exercised':>9}  first finding, or why not judged"]
     for item in result.results:
-        first = one_line(item.failures[0].finding.message, 100) if item.failures else ""
+        first = one_line(first_finding(item) or reasons_text(item), 100)
         lines.append(f"{item.requirement.id:<10} {item.requirement.level.value:<6} {item.verdict.value:<14} "
                      f"{item.exercised:>9}  {first}")
     counts: dict[str, int] = {}
@@ -224,6 +292,7 @@ def render_table(result: SuiteResult) -> str:
     summary = ", ".join(f"{count} {verdict}" for verdict, count in sorted(counts.items()))
     partial = " (partial)" if result.partial else ""
     lines.append(f"{summary}; {result.requests_sent} requests in {result.duration:.1f} s{partial}")
+    lines.append(f"verdict: {title(result)}")
     return "\n".join(lines)
 
 

@@ -20,7 +20,8 @@ DATA_LIMIT = 400  # characters of one event's data in the transcript
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
 STYLE = """
-:root { --pass: %(pass)s; --fail: %(fail)s; --warn: %(warn)s; --ne: %(not-exercised)s; --error: %(error)s; }
+:root { --pass: %(pass)s; --fail: %(fail)s; --warn: %(warn)s; --ne: %(not-exercised)s; --error: %(error)s;
+  --unsupported: %(unsupported)s; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
   color: #1d2329; background: #fafbfc; }
@@ -29,6 +30,7 @@ main { max-width: 1180px; margin: 0 auto; padding: 0 20px 40px; }
 .banner h1 { margin: 0 0 4px; font-size: 24px; }
 .banner p { margin: 0; opacity: .92; }
 .outcome-conformant { background: var(--pass); }
+.outcome-conformant-for-claimed-features { background: var(--pass); }
 .outcome-not-conformant { background: var(--fail); }
 .outcome-error { background: var(--error); }
 .partial { background: repeating-linear-gradient(135deg, #fff3cd 0 14px, #ffe8a1 14px 28px); color: #5c4400;
@@ -40,6 +42,8 @@ h2 { margin: 28px 0 10px; font-size: 18px; }
 .chip b { font-size: 20px; margin-right: 6px; }
 .v-pass { background: var(--pass); } .v-fail { background: var(--fail); } .v-warn { background: var(--warn); }
 .v-not-exercised { background: var(--ne); } .v-error { background: var(--error); }
+.v-unsupported { background: var(--unsupported); }
+tr.reasons > td { color: #4a5560; padding-top: 0; }
 .verdict { display: inline-block; color: #fff; border-radius: 4px; padding: 0 6px; font-size: 12px;
   font-weight: 600; white-space: nowrap; }
 table { border-collapse: collapse; width: 100%%; background: #fff; }
@@ -228,7 +232,8 @@ def _failure(failure: FailureRecord, base_url: str, anchor: str) -> str:
 
 def _requirement(item: RequirementResult, base_url: str) -> str:
     requirement = item.requirement
-    search = " ".join([requirement.id, requirement.text] + [f.finding.message for f in item.failures]).lower()
+    search = " ".join([requirement.id, requirement.text, *item.reasons]
+                      + [f.finding.message for f in item.failures]).lower()
     head = (
         f'<tbody class="req" id="req-{escape_html(requirement.id)}" data-verdict="{item.verdict.value}" '
         f'data-level="{requirement.level.value}" data-area="{escape_html(requirement.area.value)}" '
@@ -237,6 +242,10 @@ def _requirement(item: RequirementResult, base_url: str) -> str:
         f"<td>{escape_html(requirement.area.value)}</td><td>{_verdict(item.verdict.value)}</td>"
         f"<td>{item.exercised}</td><td>{escape_html(requirement.text)}</td></tr>"
     )
+    if item.reasons:
+        label = "Why not judged" if item.verdict in summary.UNJUDGED else "Not judged in part"
+        head += (f'<tr class="reasons"><td></td><td colspan="5"><b>{label}:</b> '
+                 + "; ".join(escape_html(reason) for reason in item.reasons) + "</td></tr>")
     if not item.failures:
         return head + "</tbody>"
     failures = "".join(
@@ -278,7 +287,7 @@ def render_html(result: SuiteResult) -> str:
     title = summary.title(result)
     tally = summary.counts(result.results)
     facts = (
-        f"{escape_html(result.base_url)} · profile {escape_html(result.profile)} · seed {result.seed} · "
+        f"{escape_html(summary.target_name(result))} · profile {escape_html(result.profile)} · seed {result.seed} · "
         f"started {summary.utc_iso(result.started_at)} · {result.duration:.1f} s · {result.requests_sent} requests · "
         f"suite {escape_html(result.suite_version)} · spec {escape_html(result.spec_commit)}"
     )

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from conformance.core.catalogue import BY_ID, Requirement
+from conformance.core.claims import Claims
 from conformance.core.errors import ReportError
 from conformance.core.findings import Finding
 from conformance.core.observation import Exchange, Headers, StreamEvent
@@ -23,6 +24,7 @@ from conformance.core.results import FailureRecord, RequirementResult, SuiteResu
 from reports import summary
 from reports.model import (
     SCHEMA_VERSION,
+    ClaimsEntry,
     Evidence,
     EvidenceEvent,
     FailureEntry,
@@ -99,6 +101,7 @@ def _requirement_entry(item: RequirementResult, base_url: str) -> RequirementEnt
         verdict=item.verdict,
         exercised=item.exercised,
         failures=[_failure_entry(failure, base_url) for failure in item.failures],
+        reasons=list(item.reasons),
     )
 
 
@@ -109,6 +112,11 @@ def document_of(result: SuiteResult) -> ReportDocument:
         outcome=summary.outcome(result),
         suite_version=result.suite_version,
         spec_commit=result.spec_commit,
+        spec_sha256=result.spec_sha256 or None,
+        spec_profile=result.spec_profile,
+        certification=result.certification,
+        claims=ClaimsEntry(server_name=result.claims.server_name, server_version=result.claims.server_version,
+                           unclaimed=sorted(result.claims.unclaimed)),
         profile=result.profile,
         seed=result.seed,
         base_url=result.base_url,
@@ -183,7 +191,7 @@ def _requirement_result(entry: RequirementEntry) -> RequirementResult:
     if entry.failures and requirement.id not in BY_ID:
         raise ReportError(f"report cites {requirement.id!r}; re-render it with the suite version that wrote it")
     return RequirementResult(requirement, entry.verdict, entry.exercised,
-                             [_failure(requirement, failure) for failure in entry.failures])
+                             [_failure(requirement, failure) for failure in entry.failures], list(entry.reasons))
 
 
 def result_from_dict(data: Any) -> SuiteResult:
@@ -203,6 +211,11 @@ def result_from_dict(data: Any) -> SuiteResult:
         requests_sent=document.requests_sent,
         not_judged=document.not_judged,
         notes=list(document.notes),
+        claims=Claims(frozenset(document.claims.unclaimed), document.claims.server_name,
+                      document.claims.server_version),
+        certification=document.certification,
+        spec_profile=document.spec_profile,
+        spec_sha256=document.spec_sha256 or "",
     )
 
 

@@ -1,7 +1,8 @@
 """JUnit XML: one testcase per requirement, for CI systems' test views.
 
 pass and warn pass (a warning goes to system-out), fail is a failure, error an error,
-not-exercised is skipped. The testcase's classname is the area, its name "ID: short text".
+not-exercised and unsupported are skipped, with their reasons as the message. The testcase's
+classname is the area, its name "ID: short text".
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def failure_text(item: RequirementResult, base_url: str) -> str:
 def _message(item: RequirementResult) -> str:
     if not item.failures:
         return f"{item.requirement.id} {item.verdict.value}"
-    first = item.failures[0].finding.message
+    first = summary.first_finding(item)
     more = len(item.failures) - 1
     return summary.one_line(first, 300) + (f" (and {more} more)" if more else "")
 
@@ -87,10 +88,13 @@ def _testcase(item: RequirementResult, base_url: str) -> ET.Element:
     elif item.verdict is Verdict.ERROR:
         error = ET.SubElement(case, "error", message=xml_text(_message(item)), type="internal")
         error.text = xml_text(failure_text(item, base_url))
-    elif item.verdict is Verdict.NOT_EXERCISED:
-        ET.SubElement(case, "skipped", message=summary.NOT_EXERCISED_NOTE)
-    elif item.verdict is Verdict.WARN:
-        ET.SubElement(case, "system-out").text = xml_text(failure_text(item, base_url))
+    elif item.verdict in summary.UNJUDGED:
+        ET.SubElement(case, "skipped", message=xml_text(f"{item.verdict.value}: {summary.reasons_text(item)}"))
+    elif item.verdict is Verdict.WARN or item.reasons:
+        text = failure_text(item, base_url)
+        if item.reasons:
+            text = "\n".join([f"not judged in part: {reason}" for reason in item.reasons] + ([text] if text else []))
+        ET.SubElement(case, "system-out").text = xml_text(text)
     return case
 
 
@@ -100,7 +104,7 @@ def render_junit(result: SuiteResult) -> str:
         "tests": str(len(result.results)),
         "failures": str(tally[Verdict.FAIL.value]),
         "errors": str(tally[Verdict.ERROR.value]),
-        "skipped": str(tally[Verdict.NOT_EXERCISED.value]),
+        "skipped": str(sum(tally[verdict.value] for verdict in summary.UNJUDGED)),
         "time": f"{result.duration:.3f}",
     }
     name = f"{SUITE_NAME} ({result.profile})" + (" [PARTIAL]" if result.partial else "")
@@ -118,6 +122,10 @@ def render_junit(result: SuiteResult) -> str:
         "seed": str(result.seed),
         "base_url": result.base_url,
         "requests_sent": str(result.requests_sent),
+        "certification": str(result.certification).lower(),
+        **({"unclaimed": ", ".join(sorted(result.claims.unclaimed))} if result.claims.unclaimed else {}),
+        **({"server_name": result.claims.server_name} if result.claims.server_name else {}),
+        **({"server_version": result.claims.server_version} if result.claims.server_version else {}),
         **({"not_judged": result.not_judged} if result.not_judged else {}),
     }
     for key, value in facts.items():

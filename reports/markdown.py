@@ -13,7 +13,7 @@ from conformance.core.results import RequirementResult, SuiteResult, Verdict
 from reports import summary
 from reports.reproduce import reproducer
 
-ICONS = {"conformant": "✅", "not-conformant": "❌", "error": "⚠️"}
+ICONS = {"conformant": "✅", summary.CLAIMED_ONLY: "✅", "not-conformant": "❌", "error": "⚠️"}
 DETAILED_LIMIT = 25  # requirements given a section of their own
 CELL_LIMIT = 160
 
@@ -42,11 +42,23 @@ def _attention(result: SuiteResult) -> list[RequirementResult]:
     return sorted(flagged, key=lambda item: (rank[item.verdict], item.requirement.level is not Level.MUST))
 
 
+def _unjudged(result: SuiteResult) -> list[str]:
+    """Requirements not judged (or judged in part), each with why."""
+    items = [item for item in result.results if item.reasons]
+    if not items:
+        return []
+    lines = ["### Not judged, and why", "", "| Requirement | Verdict | Why |", "|---|---|---|"]
+    for item in items:
+        verdict = item.verdict.value if item.verdict in summary.UNJUDGED else f"{item.verdict.value} (in part)"
+        lines.append(f"| {item.requirement.id} | {verdict} | {cell(summary.reasons_text(item), 400)} |")
+    return [*lines, ""]
+
+
 def _observed(item: RequirementResult) -> str:
     if not item.failures:
         return ""
     more = len(item.failures) - 1
-    return item.failures[0].finding.message + (f" (+{more} more)" if more else "")
+    return summary.first_finding(item) + (f" (+{more} more)" if more else "")
 
 
 def _section(item: RequirementResult, base_url: str) -> list[str]:
@@ -86,7 +98,7 @@ def render_markdown(result: SuiteResult) -> str:
         lines += ["> [!CAUTION]", f"> Not judged: {cell(result.not_judged, 500)}", ""]
     lines += [f"- {cell(note, 500)}" for note in result.notes] + ([""] if result.notes else [])
     lines += [
-        f"Target `{result.base_url}` · profile `{result.profile}` · seed `{result.seed}` · "
+        f"Target `{summary.target_name(result)}` · profile `{result.profile}` · seed `{result.seed}` · "
         f"suite {result.suite_version} · spec `{result.spec_commit}` · started {summary.utc_iso(result.started_at)} · "
         f"{result.duration:.1f} s · {result.requests_sent} requests",
         "",
@@ -94,16 +106,18 @@ def render_markdown(result: SuiteResult) -> str:
         "|" + "---:|" * len(tally),
         "| " + " | ".join(str(number) for number in tally.values()) + " |",
         "",
-        "| Area | Met | Judged | Not exercised |",
-        "|---|---:|---:|---:|",
+        "| Area | Met | Judged | Not exercised | Unsupported |",
+        "|---|---:|---:|---:|---:|",
     ]
     for score in summary.area_scores(result):
         lines.append(
-            f"| {score.area.value} | {score.met} | {score.judged} | {score.counts[Verdict.NOT_EXERCISED.value]} |"
+            f"| {score.area.value} | {score.met} | {score.judged} | {score.counts[Verdict.NOT_EXERCISED.value]} "
+            f"| {score.counts[Verdict.UNSUPPORTED.value]} |"
         )
     lines.append("")
     if result.internal_errors:
         lines += ["### Internal errors", ""] + [f"- {cell(error)}" for error in result.internal_errors] + [""]
+    lines += _unjudged(result)
     flagged = _attention(result)
     if not flagged:
         lines += ["Every exercised requirement passed.", ""]

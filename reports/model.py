@@ -21,7 +21,7 @@ from conformance.core.catalogue import Area, Level
 from conformance.core.findings import Severity
 from conformance.core.results import Verdict
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 SCHEMA_ID = "urn:assistants-conformance:report-schema:1"
 
 
@@ -88,6 +88,9 @@ class RequirementEntry(_Strict):
     verdict: Annotated[Verdict, FROM_STRING]
     exercised: int = Field(ge=0, description="number of exchanges that exercised the requirement.")
     failures: list[FailureEntry]
+    reasons: list[str] = Field(default_factory=list, description=(
+        "why evidence went unjudged (1.2), the most frequent first: for not-exercised and unsupported, why the "
+        "requirement was not judged at all; otherwise, which of its checks never judged anything, and why."))
 
 
 class VerdictCounts(_Strict):
@@ -99,7 +102,18 @@ class VerdictCounts(_Strict):
     fail: int = Field(ge=0)
     warn: int = Field(ge=0)
     not_exercised: int = Field(ge=0, alias="not-exercised")
+    unsupported: int = Field(0, ge=0, description="(1.2)")
     error: int = Field(ge=0)
+
+
+class ClaimsEntry(_Strict):
+    """What the target said of itself (1.2): a claims file, --without."""
+
+    server_name: str | None = None
+    server_version: str | None = None
+    unclaimed: list[str] = Field(default_factory=list, description="features the target does not claim: never "
+                                                                   "sent; requirements only they exercise are "
+                                                                   "unsupported.")
 
 
 class ReportDocument(_Strict):
@@ -110,11 +124,17 @@ class ReportDocument(_Strict):
     schema_version: str = Field(pattern=r"^1\.[0-9]+$", description="MAJOR.MINOR of this layout.")
     partial: bool = Field(description="true when the run stopped (Ctrl-C, budget exhausted) before every property "
                                       "ran: verdicts cover only what ran.")
-    outcome: Literal["conformant", "not-conformant", "error"] = Field(
+    outcome: Literal["conformant", "conformant-for-claimed-features", "not-conformant", "error"] = Field(
         description="derived: not-conformant when a MUST requirement failed, error when the suite itself broke "
-                    "(internal_errors) or could not judge the target (not_judged).")
+                    "(internal_errors) or could not judge the target (not_judged); conformant-for-claimed-features "
+                    "(1.2) when it is conformant and claims.unclaimed is not empty.")
     suite_version: str
     spec_commit: str = Field(description="commit of the OpenAPI document the suite was built from.")
+    spec_sha256: str | None = Field(None, description="(1.2) SHA-256 of the spec document the suite ships.")
+    spec_profile: str = Field("v2-current", description="(1.2) the request surface the target was judged against.")
+    certification: bool = Field(False, description="(1.2) run with --certify: nothing weakened the run (no core "
+                                                   "feature left out, no budget cut, the standard run profile).")
+    claims: ClaimsEntry = Field(default_factory=ClaimsEntry, description="(1.2)")
     profile: str
     seed: int
     base_url: str = Field(description="the target, e.g. https://api.openai.com/v1.")

@@ -13,6 +13,7 @@ VERDICT_COLORS = {
     "fail": "#c62828",
     "warn": "#e08600",
     "not-exercised": "#9e9e9e",
+    "unsupported": "#546e7a",
     "error": "#6a1b9a",
 }
 FAULT_COLOR = VERDICT_COLORS["fail"]
@@ -122,6 +123,7 @@ def matrix(result: SuiteResult) -> str:
             tip = (
                 f"{requirement.id} ({requirement.level.value}): {item.verdict.value} — "
                 + summary.short_text(requirement.text)
+                + (f" ({summary.one_line(summary.reasons_text(item), 200)})" if item.reasons else "")
             )
             body.append(
                 f'<a href="#req-{escape_html(requirement.id)}" class="matrix-cell" data-verdict="{item.verdict.value}">'

@@ -17,10 +17,13 @@ from conformance.core.catalogue import Area
 from conformance.core.observation import StreamEvent, parse_json
 from conformance.core.results import FailureRecord, RequirementResult, SuiteResult, Verdict
 
-# SuiteResult.exit_code -> the outcome word reports show (and report.json stores).
+# SuiteResult.exit_code -> the outcome word reports show (and report.json stores); a conformant
+# target that does not claim every optional feature is conformant for the features it claims.
 OUTCOMES: dict[int, str] = {0: "conformant", 1: "not-conformant", 3: "error"}
+CLAIMED_ONLY = "conformant-for-claimed-features"
 OUTCOME_TITLES: dict[str, str] = {
     "conformant": "CONFORMANT",
+    CLAIMED_ONLY: "CONFORMANT FOR THE CLAIMED FEATURES",
     "not-conformant": "NOT CONFORMANT",
     "error": "RUN ERROR",
 }
@@ -29,26 +32,50 @@ PARTIAL_NOTE = (
     "Partial report: the run stopped (interrupted or budget exhausted) before every property ran; "
     "verdicts cover only what ran."
 )
-NOT_EXERCISED_NOTE = "not exercised: no request of this run reached this requirement"
 VERDICT_ORDER: tuple[Verdict, ...] = (
     Verdict.PASS,
     Verdict.FAIL,
     Verdict.WARN,
     Verdict.NOT_EXERCISED,
+    Verdict.UNSUPPORTED,
     Verdict.ERROR,
 )
+UNJUDGED = (Verdict.NOT_EXERCISED, Verdict.UNSUPPORTED)  # verdicts that say nothing of the target's behaviour
 TRANSCRIPT_RADIUS = 5  # events shown before and after a stream's fault
 
 
 def outcome(result: SuiteResult) -> str:
-    return OUTCOMES[result.exit_code()]
+    word = OUTCOMES[result.exit_code()]
+    return CLAIMED_ONLY if word == "conformant" and result.claims.unclaimed else word
 
 
 def title(result: SuiteResult) -> str:
-    """The outcome in words: a run that reached no verdict says so, never CONFORMANT."""
+    """The outcome in words: a run that reached no verdict says so, never CONFORMANT; one that
+    left features out names them."""
     if result.not_judged and not result.internal_errors:
         return NOT_JUDGED_TITLE
-    return OUTCOME_TITLES[outcome(result)]
+    word = outcome(result)
+    if word == CLAIMED_ONLY:
+        return f"{OUTCOME_TITLES[word]} (not claimed: {', '.join(sorted(result.claims.unclaimed))})"
+    return OUTCOME_TITLES[word]
+
+
+def target_name(result: SuiteResult) -> str:
+    """The target as the report names it: the server's own name and version when claimed, and its URL."""
+    claims = result.claims
+    name = " ".join(part for part in (claims.server_name, claims.server_version) if part)
+    return f"{name} at {result.base_url}" if name else result.base_url
+
+
+def first_finding(item: RequirementResult) -> str:
+    """The message of the first failing finding (else the first warning; "" if none)."""
+    failing = [record for record in item.failures if record.finding.failed] or item.failures
+    return failing[0].finding.message if failing else ""
+
+
+def reasons_text(item: RequirementResult) -> str:
+    """The reasons of a verdict on one line ("" if none)."""
+    return "; ".join(item.reasons)
 
 
 def counts(results: list[RequirementResult]) -> dict[str, int]:
@@ -65,8 +92,8 @@ class AreaScore:
 
     @property
     def judged(self) -> int:
-        """Requirements the run reached (everything but not-exercised)."""
-        return sum(self.counts.values()) - self.counts[Verdict.NOT_EXERCISED.value]
+        """Requirements the run reached (everything but not-exercised and unsupported)."""
+        return sum(self.counts.values()) - sum(self.counts[verdict.value] for verdict in UNJUDGED)
 
     @property
     def met(self) -> int:

@@ -129,6 +129,10 @@ class InvalidRule:
     # alternatives (none: always breakable).
     needs: tuple[frozenset[str], ...] = ()
 
+    def breakable_with(self, features: Collection[str]) -> bool:
+        """True if a body using only ``features`` can break the rule."""
+        return not self.needs or any(needed <= frozenset(features) for needed in self.needs)
+
 
 def invalid_requests(
     *,
@@ -200,8 +204,7 @@ def _requested_rules(violating: str | Collection[str] | None, space: RequestSpac
     unknown = requested - frozenset(RULES)
     if unknown or not requested:
         raise ValueError(f"unknown rules {sorted(unknown)}; known rules: {', '.join(RULES)}")
-    available = [rule for rule in INVALID_RULES if rule.name in requested
-                 and (not rule.needs or any(needed <= space.features for needed in rule.needs))]
+    available = [rule for rule in INVALID_RULES if rule.name in requested and rule.breakable_with(space.features)]
     if violating is not None and len(available) != len(requested):
         missing = sorted(requested - {rule.name for rule in available})
         raise ValueError(f"no request of this target can break {missing}: a feature it needs is excluded")

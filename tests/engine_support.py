@@ -44,7 +44,8 @@ def counted(properties: tuple[Property, ...] = PROPERTIES,
 
 def certify(app: ASGIApp, *, key: str | None = KEY, rules: tuple[str, ...] | None = None,
             properties: tuple[Property, ...] | None = None, counts: Mapping[str, int] = TEST_EXAMPLES,
-            shrink_time: float = TEST_PROFILE.shrink_time, seed: int = 7, **options: Any) -> SuiteResult:
+            shrink_time: float = TEST_PROFILE.shrink_time, seed: int = 7,
+            models: tuple[str, ...] | None = MODELS, **options: Any) -> SuiteResult:
     """Run the suite against ``app`` served on a free loopback port, with ``counts`` examples per
     property (of ``properties``, default all; ``rules`` restricts the schema rejections)."""
     chosen = properties or PROPERTIES
@@ -53,7 +54,7 @@ def certify(app: ASGIApp, *, key: str | None = KEY, rules: tuple[str, ...] | Non
     with running_server(app) as base_url:
         config = RunConfig(client=ClientConfig(base_url=base_url, api_key=key, request_timeout=5.0),
                            profile=replace(TEST_PROFILE, shrink_time=shrink_time), seed=seed,
-                           poll_timeout=POLL_TIMEOUT, properties=counted(chosen, counts), models=MODELS, **options)
+                           poll_timeout=POLL_TIMEOUT, properties=counted(chosen, counts), models=models, **options)
         return run_suite(config)
 
 

@@ -243,5 +243,6 @@ def test_a_signal_during_setup_still_writes_a_report_and_deletes_what_was_create
     assert run.code == 130 and run.seconds < 2.0 + 10.0
     assert_hygiene(run)
     report = run.report()
-    assert report["partial"] and report["not_judged"] and report["requests_sent"] <= 3
+    # GET /models, two POST /assistants (the second never answered), one DELETE
+    assert report["partial"] and report["not_judged"] and report["requests_sent"] <= 4
     assert [request.method for request in run.requests if request.method == "DELETE"] == ["DELETE"]

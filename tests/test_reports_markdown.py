@@ -22,8 +22,8 @@ def _table_rows(text: str, header: str) -> list[str]:
 def test_summary_leads_with_the_outcome_and_counts() -> None:
     text = render_markdown(sample_result(internal_error=False))
     assert text.splitlines()[0] == "## ❌ Assistants API conformance: NOT CONFORMANT"
-    assert "| pass | fail | warn | not-exercised | error |" in text
-    assert "| 30 | 5 | 1 | 2 | 1 |" in text
+    assert "| pass | fail | warn | not-exercised | unsupported | error |" in text
+    assert "| 30 | 5 | 1 | 2 | 0 | 1 |" in text
     assert "Target `http://127.0.0.1:9/v1` · profile `standard` · seed `1234`" in text
     assert "Partial report" not in text
 

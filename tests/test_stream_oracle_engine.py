@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from broken_streams.variants import BROKEN, CONFORMANT, Variant
+from broken_streams.middleware import Stream
+from broken_streams.variants import BROKEN, CONFORMANT, ENDING, Variant, streams
 from conformance.cli import build_parser
 from conformance.core.results import SuiteResult, Verdict
 from conformance.engine.properties import PROPERTIES, RUN_PROFILES
@@ -87,3 +88,20 @@ def test_stream_limits_come_from_the_command_line(capsys: pytest.CaptureFixture[
         with pytest.raises(SystemExit) as exit_info:
             parser.parse_args(["run", flag, value])
         assert exit_info.value.code == 2 and flag in capsys.readouterr().err
+
+
+def test_every_way_a_stream_ends_wrongly_is_reported() -> None:
+    """One stream that breaks SSE-009 twice (no run ending, done's data not [DONE]) shows both."""
+    def broken_end(stream: Stream) -> None:
+        stream.events = [event for event in stream.events if event.event not in ENDING]
+        stream.events[stream.index("done")].data = "DONE"
+
+    result = certify(streams(broken_end)(), properties=ACCEPT_STREAM, counts={"accept-stream": 2},
+                     shrink_time=2.0, stream_limits=LIMITS)
+    assert verdicts(result, Verdict.FAIL) == {"SSE-009"}
+    [item] = [item for item in result.results if item.requirement.id == "SSE-009"]
+    messages = [failure.finding.message for failure in item.failures]
+    assert any("without a terminal run event" in message for message in messages), messages
+    assert any("data is not [DONE]" in message for message in messages), messages
+    first_example = item.failures[0].request
+    assert all(failure.request == first_example for failure in item.failures[:2])  # both on the minimal example

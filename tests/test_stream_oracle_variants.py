@@ -22,7 +22,7 @@ from conformance.core.findings import Severity
 from conformance.core.recorder import Outcome, Recorder
 from conformance.engine.client import RATE_LIMIT_RETRIES, ClientConfig, TargetClient
 from conformance.engine.scenarios import Target
-from conformance.engine.setup import Assistant, create_assistants
+from conformance.engine.setup import Assistant, Setup, create_assistants
 from conformance.engine.streamed import stream
 from conformance.server.background import running_server
 from conformance.streaming.captured import StreamLimits
@@ -30,6 +30,12 @@ from conformance.streaming.captured import StreamLimits
 LIMITS = StreamLimits(first_byte=3.0, idle=1.0, total=3.0, max_bytes=1_000_000, after_done=0.5)
 USER_TEXT = "hello there my good friend"  # the fake model's reply comes in several deltas
 RATE_LIMITED = {"error": {"message": "slow down", "type": "rate_limit", "param": None, "code": None}}
+
+
+def suite_assistants(client: TargetClient) -> tuple[Assistant, ...]:
+    setup = Setup()
+    create_assistants(client, ("gpt-4o",), setup)
+    return tuple(setup.assistants)
 
 
 def plain(assistants: tuple[Assistant, ...]) -> dict[str, Any]:
@@ -44,7 +50,7 @@ def tool_call(assistants: tuple[Assistant, ...]) -> dict[str, Any]:
 
 def check_variant(variant: Variant) -> list[Outcome]:
     with running_server(variant.build()) as base, TargetClient(ClientConfig(base_url=base, api_key=KEY)) as client:
-        target = Target(client=client, assistants=tuple(create_assistants(client, "gpt-4o")), poll_timeout=10,
+        target = Target(client=client, assistants=suite_assistants(client), poll_timeout=10,
                         stream_limits=LIMITS)
         outcomes = []
         for example in (plain,) if variant.timed else (plain, tool_call):
@@ -133,7 +139,7 @@ def test_a_stream_answered_after_a_429_is_judged() -> None:
             await server(scope, receive, send)
 
     with running_server(refuse_the_first_create) as base, TargetClient(ClientConfig(base_url=base, api_key=KEY)) as client:
-        target = Target(client=client, assistants=tuple(create_assistants(client, "gpt-4o")), poll_timeout=10,
+        target = Target(client=client, assistants=suite_assistants(client), poll_timeout=10,
                         stream_limits=LIMITS)
         body = plain(target.assistants)
         recorder = Recorder(body)

@@ -34,6 +34,9 @@ class Requirement:
     area: Area
     text: str
     spec: str  # a JSON pointer into the spec, or a short description of the source
+    # Optional features only through which the requirement is exercised (names of
+    # ``conformance.core.claims.CLAIMABLE``): a target claiming none of them has it ``unsupported``.
+    features: frozenset[str] = frozenset()
 
 
 _M, _S = Level.MUST, Level.SHOULD
@@ -44,8 +47,9 @@ _RO = "#/components/schemas/RunObject"
 _CATALOGUE: list[Requirement] = []
 
 
-def _requirement(requirement_id: str, level: Level, area: Area, text: str, spec: str) -> Requirement:
-    requirement = Requirement(requirement_id, level, area, text, spec)
+def _requirement(requirement_id: str, level: Level, area: Area, text: str, spec: str,
+                 features: tuple[str, ...] = ()) -> Requirement:
+    requirement = Requirement(requirement_id, level, area, text, spec, frozenset(features))
     _CATALOGUE.append(requirement)
     return requirement
 
@@ -53,8 +57,10 @@ def _requirement(requirement_id: str, level: Level, area: Area, text: str, spec:
 # --- auth -----------------------------------------------------------------------------
 AUTH_001 = _requirement("AUTH-001", _M, Area.AUTH,
     "When the server requires a key, a request with no Authorization header or a wrong bearer key "
-    "gets 401 (checked only when the suite is given a key; the body is judged by ERR-001).",
-    "#/security, #/components/securitySchemes/ApiKeyAuth")
+    "gets 401 (checked only when the target claims authentication and the suite is given a key; the body "
+    "is judged by ERR-001).",
+    "#/security, #/components/securitySchemes/ApiKeyAuth",
+    features=("authentication",))
 # --- request validation ---------------------------------------------------------------
 REQ_001 = _requirement("REQ-001", _M, Area.REQUEST,
     "Every request body that validates against CreateThreadAndRunRequest and names objects the "
@@ -78,7 +84,8 @@ REQ_004 = _requirement("REQ-004", _S, Area.REQUEST,
     "Rules written only in descriptions are enforced with 400: function and json_schema names "
     "match ^[a-zA-Z0-9_-]{1,64}$, and a static chunking strategy's overlap is at most half its "
     "chunk size.",
-    "#/components/schemas/FunctionObject/properties/name")
+    "#/components/schemas/FunctionObject/properties/name",
+    features=("function", "json_schema", "chunking_strategy"))
 REQ_005 = _requirement("REQ-005", _S, Area.REQUEST,
     "A body that is not JSON, or JSON that is not an object (array, string, number, null), is "
     "rejected with 400.",
@@ -87,7 +94,8 @@ REQ_006 = _requirement("REQ-006", _M, Area.REQUEST,
     "A rejected stream: true request is answered with its JSON error up front: no event stream is "
     "opened, so no thread or run is announced (position: beyond this, a rejected request's side "
     "effects are not observable black-box; a 2xx answer is the rule's own requirement).",
-    _OP)
+    _OP,
+    features=("streaming",))
 REQ_007 = _requirement("REQ-007", _S, Area.REQUEST,
     "An assistant_id the server does not know gets 404 with the error envelope (position: 404, "
     "as for every unknown id in the Assistants API; the spec declares no status).",
@@ -101,7 +109,8 @@ ERR_001 = _requirement("ERR-001", _M, Area.ERROR,
 # --- run object -----------------------------------------------------------------------
 RUN_001 = _requirement("RUN-001", _M, Area.RUN,
     "A non-streaming 200 response is application/json (parameters such as charset allowed) and "
-    "its body, like every run returned by any run endpoint, validates against RunObject "
+    "its body, like every run returned by any run endpoint, validates against RunObject (another 2xx "
+    "is its request's failure, and its body is judged here all the same) "
     "(all required keys, types, enums, object == \"thread.run\"); unknown extra keys are allowed "
     "(position: instructions: null only warns: the schema says string, the spec's own examples "
     "show null).",
@@ -143,7 +152,8 @@ RUN_007 = _requirement("RUN-007", _M, Area.RUN,
 RUN_008 = _requirement("RUN-008", _M, Area.RUN,
     "requires_action carries well-formed tool calls: at least one, unique non-empty ids, each "
     "naming a function tool of the run, arguments a JSON object in a string.",
-    "#/components/schemas/RunToolCallObject")
+    "#/components/schemas/RunToolCallObject",
+    features=("function",))
 RUN_009 = _requirement("RUN-009", _S, Area.RUN,
     "usage, when present, has non-negative counts and total_tokens == prompt_tokens + "
     "completion_tokens.",
@@ -170,7 +180,8 @@ LIFE_003 = _requirement("LIFE-003", _M, Area.LIFECYCLE,
 LIFE_004 = _requirement("LIFE-004", _M, Area.LIFECYCLE,
     "submit_tool_outputs with an output for every pending tool call returns 200 and a run that "
     "has left requires_action and goes on to a terminal state.",
-    "#/paths/~1threads~1{thread_id}~1runs~1{run_id}~1submit_tool_outputs/post")
+    "#/paths/~1threads~1{thread_id}~1runs~1{run_id}~1submit_tool_outputs/post",
+    features=("function",))
 LIFE_005 = _requirement("LIFE-005", _M, Area.LIFECYCLE,
     "Cancelling an active run returns 200 with status cancelling or cancelled (or the terminal "
     "state it reached first; a 4xx refusal only if the run had already ended), and the run "
@@ -197,57 +208,69 @@ SSE_001 = _requirement("SSE-001", _M, Area.STREAM,
     "A stream: true request answered 200 is answered with Content-Type text/event-stream "
     "(parameters such as charset allowed); the status itself is judged by the request's own "
     "requirement (REQ-001, LIFE-004).",
-    _CTAR + "/properties/stream")
+    _CTAR + "/properties/stream",
+    features=("streaming",))
 SSE_002 = _requirement("SSE-002", _M, Area.STREAM,
     "The body is well-formed server-sent events: valid UTF-8, and every event, the last "
     "included, is terminated by a blank line (a cut stream is a finding).",
-    "WHATWG HTML, server-sent events")
+    "WHATWG HTML, server-sent events",
+    features=("streaming",))
 SSE_003 = _requirement("SSE-003", _M, Area.STREAM,
     "Every event's data is JSON, except done's, and validates against the schema of its event "
     "name (thread, run, step, message, delta and error objects; a run's instructions: null only "
     "warns, as for RUN-001).",
-    "#/components/schemas/AssistantStreamEvent")
+    "#/components/schemas/AssistantStreamEvent",
+    features=("streaming",))
 SSE_004 = _requirement("SSE-004", _S, Area.STREAM,
     "Every event name is one the spec defines (an unknown name is a warning, never a failure: "
     "clients must tolerate new events).",
-    "#/components/schemas/AssistantStreamEvent")
+    "#/components/schemas/AssistantStreamEvent",
+    features=("streaming",))
 SSE_005 = _requirement("SSE-005", _M, Area.STREAM,
     "thread.created is the first event and thread.run.created the second; the run's thread_id "
     "is the created thread's id (a submit_tool_outputs stream starts with neither).",
-    "#/components/schemas/AssistantStreamEvent")
+    "#/components/schemas/AssistantStreamEvent",
+    features=("streaming",))
 SSE_006 = _requirement("SSE-006", _M, Area.STREAM,
     "Every thread.run.<status> event carries that status (thread.run.created carries queued), "
     "all run events share one run id, and the streamed statuses follow the legal transition "
     "graph.",
-    "#/components/schemas/RunStreamEvent")
+    "#/components/schemas/RunStreamEvent",
+    features=("streaming",))
 SSE_007 = _requirement("SSE-007", _M, Area.STREAM,
     "Steps and messages follow their lifecycles: a delta or in_progress event for an id comes "
     "after that id's created event and before its final event; each belongs to the streamed run.",
-    "#/components/schemas/AssistantStreamEvent")
+    "#/components/schemas/AssistantStreamEvent",
+    features=("streaming",))
 SSE_008 = _requirement("SSE-008", _M, Area.STREAM,
     "Deltas are incremental and accumulate to the final object: concatenated text deltas equal "
     "the completed message's text, and concatenated function-argument deltas equal the final "
     "arguments.",
-    "#/components/schemas/MessageDeltaObject")
+    "#/components/schemas/MessageDeltaObject",
+    features=("streaming",))
 SSE_009 = _requirement("SSE-009", _M, Area.STREAM,
     "The stream ends properly: exactly one terminal run event or thread.run.requires_action, "
     "then event: done with data: [DONE] as the very last event, nothing after it, no [DONE] data "
     "on any other event, and the server closes the stream (position: a stream may instead end "
     "with an error event, after which done is optional).",
-    _CTAR + "/properties/stream")
+    _CTAR + "/properties/stream",
+    features=("streaming",))
 SSE_010 = _requirement("SSE-010", _M, Area.STREAM,
     "The stream makes progress: first byte, every gap between events and the whole stream stay "
     "within the configured deadlines, and the body stays within the byte cap.",
-    _CTAR + "/properties/stream")
+    _CTAR + "/properties/stream",
+    features=("streaming",))
 SSE_011 = _requirement("SSE-011", _M, Area.STREAM,
     "The stream agrees with the REST view: after done, GET run shows the last streamed status, "
     "and every streamed message and step is listed with the same final content.",
-    "#/paths/~1threads~1{thread_id}~1runs~1{run_id}/get")
+    "#/paths/~1threads~1{thread_id}~1runs~1{run_id}/get",
+    features=("streaming",))
 SDK_001 = _requirement("SDK-001", _S, Area.SDK,
     "The official openai SDK consumes every captured stream without an exception, in its raw "
     "stream parsing and in AssistantEventHandler (judged on streams that pass the other stream "
     "rules: a broken stream breaking the SDK is that rule's fault).",
-    "openai-python AssistantEventHandler")
+    "openai-python AssistantEventHandler",
+    features=("streaming",))
 
 
 CATALOGUE: tuple[Requirement, ...] = tuple(_CATALOGUE)

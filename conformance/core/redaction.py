@@ -165,7 +165,8 @@ class Redactor:
             notes=[self.text(note) for note in result.notes],
             not_judged=None if result.not_judged is None else self.text(result.not_judged),
             results=[RequirementResult(item.requirement, item.verdict, item.exercised,
-                                       [self._failure(failure) for failure in item.failures])
+                                       [self._failure(failure) for failure in item.failures],
+                                       [self.text(reason) for reason in item.reasons])
                      for item in result.results],
         )
 

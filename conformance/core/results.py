@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Any
 
 from conformance.core.catalogue import Level, Requirement
+from conformance.core.claims import Claims
 from conformance.core.findings import Finding
 from conformance.core.observation import Exchange
 
@@ -15,7 +16,8 @@ class Verdict(str, Enum):
     PASS = "pass"
     FAIL = "fail"
     WARN = "warn"
-    NOT_EXERCISED = "not-exercised"
+    NOT_EXERCISED = "not-exercised"  # no evidence reached it: ``RequirementResult.reasons`` say why
+    UNSUPPORTED = "unsupported"  # it needs a feature the target does not claim: not judged, not failed
     ERROR = "error"  # the suite could not judge (internal error while checking it)
 
 
@@ -32,6 +34,9 @@ class RequirementResult:
     verdict: Verdict
     exercised: int = 0
     failures: list[FailureRecord] = field(default_factory=list)
+    # Why evidence could not be judged, the most frequent first: all of it (not-exercised,
+    # unsupported) or some of it (e.g. overrides equal to the assistant's own values).
+    reasons: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -51,6 +56,10 @@ class SuiteResult:
     # the run was interrupted, the core requirements were not exercised...): never a certificate.
     not_judged: str | None = None
     notes: list[str] = field(default_factory=list)  # what a reader should know (e.g. throttling)
+    claims: Claims = Claims()  # what the target said of itself: features it lacks, name, version
+    certification: bool = False  # run with --certify: nothing that weakens a certificate was allowed
+    spec_profile: str = "v2-current"  # the request surface the target was judged against
+    spec_sha256: str = ""  # of the spec document the suite ships
 
     def failed(self, strict: bool = False) -> list[RequirementResult]:
         levels = {Level.MUST, Level.SHOULD} if strict else {Level.MUST}

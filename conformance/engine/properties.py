@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import strategies
 from conformance.core.catalogue import REQ_002, REQ_003, REQ_004, REQ_005, Requirement
+from conformance.core.spec.profiles import FEATURES
 from conformance.core.recorder import Recorder
 from conformance.engine import scenarios, streamed
 from conformance.engine.scenarios import Scenario, Target
@@ -41,21 +42,37 @@ RUN_PROFILES: dict[str, RunProfile] = {profile.name: profile for profile in (
 
 @dataclass(frozen=True)
 class Generation:
-    """What generated requests may name: the target's assistants, models, files and vector stores
-    (None: the strategies' defaults, ids the reference server accepts; () for none at all)."""
+    """What generated requests may name: the target's assistants (with their models), models, files
+    and vector stores (None: the strategies' defaults, ids the reference server accepts; () for none
+    at all), and the features the target does not claim (never generated)."""
 
     assistant_ids: tuple[str, ...]
     models: tuple[str, ...]
     file_ids: tuple[str, ...] | None = None
     vector_store_ids: tuple[str, ...] | None = None
+    unclaimed: frozenset[str] = frozenset()
+    assistant_models: tuple[tuple[str, str | None], ...] = ()  # (assistant id, its model)
+
+    @property
+    def features(self) -> frozenset[str]:
+        """The request-surface features requests may use."""
+        return frozenset(FEATURES) - self.unclaimed
 
     def keywords(self) -> dict[str, Any]:
-        keywords: dict[str, Any] = {"assistant_ids": self.assistant_ids, "models": self.models}
+        keywords: dict[str, Any] = {"assistant_ids": self.assistant_ids, "models": self.models,
+                                    "exclude": self.unclaimed & FEATURES.keys()}
         if self.file_ids is not None:
             keywords["file_ids"] = self.file_ids
         if self.vector_store_ids is not None:
             keywords["vector_store_ids"] = self.vector_store_ids
         return keywords
+
+    def overrides_model(self, body: dict[str, Any]) -> bool:
+        """True unless the body's model override equals its assistant's model while another model
+        is known (an ignored override would then not show)."""
+        model = body.get("model")
+        return len(set(self.models)) < 2 or model is None or model != dict(self.assistant_models).get(
+            body.get("assistant_id"))
 
 
 @dataclass(frozen=True)
@@ -67,6 +84,12 @@ class Property:
     scenario: Scenario
     examples: Mapping[str, int]  # run profile name -> examples generated
     long_running: bool = False  # follows runs to their end: started first, so the run ends sooner
+    needs: frozenset[str] = frozenset()  # features the target must claim, all of them
+    needs_one_of: frozenset[str] = frozenset()  # features of which the target must claim one
+
+    def runs_on(self, unclaimed: frozenset[str]) -> bool:
+        """Whether the property has anything to send to a target lacking ``unclaimed``."""
+        return not (self.needs & unclaimed) and (not self.needs_one_of or bool(self.needs_one_of - unclaimed))
 
     def __post_init__(self) -> None:
         missing = sorted(RUN_PROFILES.keys() - self.examples.keys())
@@ -84,13 +107,15 @@ def _not_streamed(bodies: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrateg
     return bodies.filter(lambda body: body.get("stream") is not True)
 
 
-def _valid(strategy: str, *, stream: bool = False) -> Callable[[Generation], st.SearchStrategy[Any]]:
-    """Valid bodies from ``strategies.<strategy>``: with ``stream`` all ``stream: true``, else none."""
+def _valid(strategy: str, *, stream: bool = False,
+           showing_models: bool = False) -> Callable[[Generation], st.SearchStrategy[Any]]:
+    """Valid bodies from ``strategies.<strategy>``: with ``stream`` all ``stream: true``, else none;
+    with ``showing_models``, a model override always differs from the assistant's when it can."""
     def build(generation: Generation) -> st.SearchStrategy[Any]:
         bodies = getattr(strategies, strategy)
-        if stream:
-            return bodies(stream=True, **generation.keywords())
-        return _not_streamed(bodies(**generation.keywords()))
+        built = bodies(stream=True, **generation.keywords()) if stream else _not_streamed(
+            bodies(**generation.keywords()))
+        return built.filter(generation.overrides_model) if showing_models else built
     return build
 
 
@@ -100,31 +125,36 @@ def _invalid(requirement: Requirement | None = None, *,
     only JSON-object bodies, all with ``stream: true``."""
     def build(generation: Generation) -> st.SearchStrategy[Any]:
         rules = None if requirement is None else [
-            rule.name for rule in strategies.INVALID_RULES if rule.requirement == requirement]
+            rule.name for rule in strategies.INVALID_RULES
+            if rule.requirement == requirement and rule.breakable_with(generation.features)]
         invalid = strategies.invalid_requests(violating=rules, stream=stream, **generation.keywords())
         return invalid.filter(lambda example: isinstance(example.body, dict)) if stream else invalid
     return build
 
 
+STREAMING, FUNCTION = frozenset({"streaming"}), frozenset({"function"})
+
 PROPERTIES: tuple[Property, ...] = (
     Property("accept", _valid("create_thread_and_run_requests"), scenarios.accept, examples(4, 150, 1500)),
-    Property("echo", _valid("requests_with_overrides"), scenarios.accept, examples(3, 100, 1000)),
+    Property("echo", _valid("requests_with_overrides", showing_models=True), scenarios.accept, examples(3, 100, 1000)),
     # One rejection property per requirement, so that each is exercised whatever the draws.
     Property("reject-schema", _invalid(REQ_002), scenarios.reject, examples(4, 150, 1500)),
     Property("reject-metadata", _invalid(REQ_003), scenarios.reject, examples(2, 40, 400)),
-    Property("reject-prose", _invalid(REQ_004), scenarios.reject, examples(2, 40, 400)),
+    Property("reject-prose", _invalid(REQ_004), scenarios.reject, examples(2, 40, 400),
+             needs_one_of=REQ_004.features),
     Property("reject-raw", _invalid(REQ_005), scenarios.reject, examples(1, 20, 200)),
-    Property("reject-stream", _invalid(stream=True), scenarios.reject_streaming, examples(2, 50, 500)),
+    Property("reject-stream", _invalid(stream=True), scenarios.reject_streaming, examples(2, 50, 500),
+             needs=STREAMING),
     Property("accept-stream", _valid("create_thread_and_run_requests", stream=True), streamed.stream,
-             examples(2, 40, 400), long_running=True),
+             examples(2, 40, 400), long_running=True, needs=STREAMING),
     # accept-stream forces a tool call only now and then: this one always does, so that every
     # profile streams submit_tool_outputs continuations.
     Property("tool-round-trip-stream", _valid("requests_forcing_requires_action", stream=True), streamed.stream,
-             examples(1, 4, 20), long_running=True),
+             examples(1, 4, 20), long_running=True, needs=STREAMING | FUNCTION),
     Property("follow", _valid("create_thread_and_run_requests"), scenarios.follow, examples(1, 12, 60),
              long_running=True),
     Property("tool-round-trip", _valid("requests_forcing_requires_action"), scenarios.follow, examples(1, 6, 20),
-             long_running=True),
+             long_running=True, needs=FUNCTION),
     Property("incomplete", _valid("requests_ending_incomplete"), scenarios.follow, examples(1, 4, 15),
              long_running=True),
     Property("cancel", _valid("create_thread_and_run_requests"), scenarios.cancel, examples(1, 6, 20),

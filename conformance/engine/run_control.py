@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from conformance.core.observation import Exchange
-from conformance.core.spec.runs import SETTLED, pending_tool_calls, status_of
+from conformance.core.spec.runs import SETTLED, status_of
 from conformance.engine.client import TargetClient
 
 POLL_FIRST_INTERVAL = 0.05  # seconds; grows by POLL_BACKOFF up to POLL_MAX_INTERVAL
@@ -101,9 +101,9 @@ def tool_outputs_for(calls: list[dict[str, Any]]) -> list[dict[str, str]]:
     return outputs
 
 
-def submit_tool_outputs(client: TargetClient, run: dict[str, Any]) -> tuple[Exchange, dict[str, Any]]:
-    body = {"tool_outputs": tool_outputs_for(pending_tool_calls(run))}
-    return client.post(run_path(run["thread_id"], run["id"], "/submit_tool_outputs"), body), body
+def submit_tool_outputs(client: TargetClient, thread_id: str, run_id: str, calls: list[dict[str, Any]]) -> Exchange:
+    """Submit an output for each of ``calls`` (the run's pending tool calls)."""
+    return client.post(run_path(thread_id, run_id, "/submit_tool_outputs"), {"tool_outputs": tool_outputs_for(calls)})
 
 
 def cancel_run(client: TargetClient, thread_id: str, run_id: str) -> Exchange:

@@ -1,6 +1,8 @@
 """The runner: from a target and a run profile to a ``SuiteResult``.
 
-1. Setup: a client with the run's budget; the suite's assistants (or the user's, fetched).
+1. Setup: a client with the run's budget; the models the target serves (given, else listed);
+   the suite's assistants (or the user's, fetched). Properties that need a feature the target
+   does not claim are left out, and requirements only such features exercise are unsupported.
 2. Generate every property's examples up front, deterministically from the seed (Hypothesis,
    generate phase only: fast, no I/O), so ``--seed`` reruns send the same requests.
 3. Execute probes and examples concurrently (real targets are latency-bound), each work item
@@ -34,26 +36,38 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 
 from conformance import __version__
-from conformance.core.catalogue import REQ_001, RUN_001, SSE_001, Level, Requirement
+from conformance.core.catalogue import CATALOGUE, REQ_001, RUN_001, SSE_001, Level, Requirement
+from conformance.core.claims import Claims
 from conformance.core.errors import BudgetExhausted, Interrupted, RateLimited, SetupError, TargetUnreachable
 from conformance.core.recorder import Outcome, Recorder, Tally
 from conformance.core.results import FailureRecord, SuiteResult
-from conformance.core.spec import SPEC_COMMIT
+from conformance.core.spec import SPEC_COMMIT, SPEC_FILE
 from conformance.engine.checks.resources import distinct_ids
 from conformance.engine.client import DEFAULT_RATE_LIMIT_WAIT, Budget, ClientConfig, TargetClient
 from conformance.engine import streamed
 from conformance.engine.properties import PROBES, PROPERTIES, RUN_PROFILES, Generation, Property, RunProfile
 from conformance.engine.scenarios import Scenario, Target
-from conformance.engine.setup import Assistant, create_assistants, delete_assistants, fetch_assistant
+from conformance.engine.setup import (
+    DEFAULT_MODEL,
+    Assistant,
+    Setup,
+    create_assistants,
+    delete_assistants,
+    fetch_assistant,
+    listed_models,
+)
 from conformance.streaming.captured import StreamLimits
 
 log = logging.getLogger(__name__)
+
+SPEC_SHA256 = hashlib.sha256(resources.files("conformance.core.spec").joinpath(SPEC_FILE).read_bytes()).hexdigest()
 
 DEFAULT_POLL_TIMEOUT = 60.0
 PROGRESS_INTERVAL = 0.25  # seconds between progress callbacks while work is running
@@ -67,8 +81,12 @@ class RunConfig:
     client: ClientConfig
     profile: RunProfile = RUN_PROFILES["standard"]
     seed: int = 0
-    models: tuple[str, ...] = ("gpt-4o",)  # the first is the suite's assistants'; requests use all
+    # The models the target serves (the suite's assistants use the first two; requests use all).
+    # None: those GET /models lists, else the default.
+    models: tuple[str, ...] | None = None
     assistant_id: str | None = None  # use this assistant instead of creating the suite's
+    claims: Claims = Claims()
+    certification: bool = False  # --certify (the CLI refused whatever would weaken it)
     max_requests: int | None = None
     max_time: float | None = None  # seconds for the whole run (setup and teardown excepted)
     poll_timeout: float = DEFAULT_POLL_TIMEOUT
@@ -118,17 +136,19 @@ class _Run:
         self.shrink_targets: dict[Requirement, WorkItem] = {}  # the first failing example of each
         self.partial = False
         self.interrupted = False
+        self.setup = Setup()
 
     def execute(self) -> SuiteResult:
         """The run; ``Interrupted`` (with the partial result) after a Ctrl-C or SIGTERM anywhere."""
         with TargetClient(self.config.client, self.budget) as client:
-            assistants: list[Assistant] = []
+            assistants = self.setup.assistants
             try:
                 self._progress("setup", 0, 0)
-                self._assistants(client, assistants)
+                self._set_up(client)
                 target = Target(client=client, assistants=tuple(assistants), poll_timeout=self.config.poll_timeout,
                                 stream_limits=self.config.stream_limits,
-                                api_key_configured=bool(self.config.client.api_key))
+                                api_key_configured=bool(self.config.client.api_key), models=self.setup.models,
+                                claims=self.config.claims)
                 self._generate(target)
                 self._run_items(target)
                 self._check_across_items(target)
@@ -149,11 +169,20 @@ class _Run:
 
     # --- phases ----------------------------------------------------------------------------
 
-    def _assistants(self, client: TargetClient, assistants: list[Assistant]) -> None:
+    def _set_up(self, client: TargetClient) -> None:
+        """The models and assistants of the run, into ``self.setup`` (filled as each assistant exists)."""
+        given = self.config.models
+        candidates = given or listed_models(client, self.setup)
         if self.config.assistant_id:
-            assistants.append(fetch_assistant(client, self.config.assistant_id))
+            fetch_assistant(client, self.config.assistant_id, self.setup)
+            own = self.setup.assistants[0].model
+            # A listed model is a guess: one beside the assistant's is enough to show an override.
+            others = [model for model in candidates if model != own][: None if given else 1]
+            self.setup.models = tuple(dict.fromkeys(m for m in (own, *others) if m)) or (DEFAULT_MODEL,)
         else:
-            create_assistants(client, self.config.models[0], assistants)
+            create_assistants(client, candidates, self.setup, tools=self.config.claims.claims("function"))
+            if given:
+                self.setup.models = tuple(dict.fromkeys((*self.setup.models, *given)))
 
     def _stop(self, client: TargetClient) -> None:
         """Interrupted: stop sending, and cut what is in flight (nothing waits for a stuck read)."""
@@ -179,7 +208,7 @@ class _Run:
         for name, probe in PROBES:
             self.items.append(WorkItem(len(self.items), None, name, None, _probe_scenario(probe)))
         for prop in self.config.properties:
-            if self._examples_of(prop) == 0:
+            if self._examples_of(prop) == 0 or not prop.runs_on(self.config.claims.unclaimed):
                 continue
             for example in self._examples(prop, target):
                 self.items.append(WorkItem(len(self.items), prop, prop.name, example, prop.scenario))
@@ -195,8 +224,10 @@ class _Run:
 
     def _given(self, prop: Property, target: Target, test: Callable[[Any], None],
                phases: list[Phase]) -> Callable[[], None]:
-        generation = Generation(assistant_ids=tuple(a.id for a in target.assistants), models=self.config.models,
-                                file_ids=self.config.file_ids, vector_store_ids=self.config.vector_store_ids)
+        generation = Generation(assistant_ids=tuple(a.id for a in target.assistants), models=target.models,
+                                file_ids=self.config.file_ids, vector_store_ids=self.config.vector_store_ids,
+                                unclaimed=self.config.claims.unclaimed,
+                                assistant_models=tuple((a.id, a.model) for a in target.assistants))
         strategy = prop.strategy(generation)
         configured = settings(database=None, max_examples=self._examples_of(prop), phases=phases,
                               deadline=None, suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet)
@@ -273,12 +304,12 @@ class _Run:
                 self.tally.internal_errors.append(f"shrinking {requirement.id} failed: "
                                                   f"{traceback.format_exc(limit=8).strip()}")
                 continue
-            if minimal is not None and minimal.request != evidence_request(item.example):
+            if minimal and minimal[0].request != evidence_request(item.example):
                 self.tally.put_first(minimal)
 
     def _shrink_one(self, target: Target, prop: Property, requirement: Requirement,
-                    memo: dict[tuple[str, str], Outcome], deadline: float) -> FailureRecord | None:
-        """The failure of ``requirement`` on the smallest example Hypothesis finds, or None."""
+                    memo: dict[tuple[str, str], Outcome], deadline: float) -> list[FailureRecord]:
+        """The failures of ``requirement`` on the smallest example Hypothesis finds ([]: none found)."""
         last: list[FailureRecord] = []
 
         def _record_of(outcome: Outcome) -> list[FailureRecord]:
@@ -301,21 +332,21 @@ class _Run:
                 memo[key] = outcome
             fired = _record_of(outcome)
             if fired:
-                last[:] = fired[:1]
+                last[:] = fired
                 raise RequirementFired(requirement.id)
 
         try:
             self._given(prop, target, test, phases=[Phase.generate, Phase.shrink])()
         except RequirementFired:
-            return last[0] if last else None
-        return None
+            return last
+        return []
 
     # --- result ----------------------------------------------------------------------------
 
     def _unexercised_core(self) -> str | None:
         """The core requirements the run could not exercise, and why (None: all were)."""
         streamed_any = any(prop.scenario is streamed.stream and self._examples_of(prop)
-                           for prop in self.config.properties)
+                           and prop.runs_on(self.config.claims.unclaimed) for prop in self.config.properties)
         core = CORE_REQUIREMENTS + ((SSE_001,) if streamed_any else ())
         missing = [requirement.id for requirement in core if not self.tally.exercised[requirement]]
         if not missing:
@@ -339,8 +370,18 @@ class _Run:
         failed_must = any(requirement.level is Level.MUST for requirement in self.tally.failing())
         return None if failed_must else self._unexercised_core()
 
+    def _stopped(self) -> str | None:
+        """Why the run stopped before the end, if it did."""
+        if self.interrupted:
+            return "the run was interrupted"
+        if self.budget.stopped:
+            return self.budget.stopped
+        if self.budget.exhausted:
+            return "the budget (--max-requests, --max-time) ran out"
+        return None
+
     def _notes(self) -> list[str]:
-        notes = []
+        notes = list(self.setup.notes)
         unexercised = self._unexercised_core()
         if unexercised and self._not_judged() is None:  # a verdict all the same: a MUST requirement failed
             notes.append(unexercised)
@@ -363,12 +404,17 @@ class _Run:
             base_url=self.config.client.base_url,
             started_at=self.started_wall,
             duration=time.monotonic() - self.started,
-            results=self.tally.results(),
+            results=self.tally.results(unsupported={
+                requirement: self.config.claims.unsupported_reason(requirement)
+                for requirement in CATALOGUE if not self.config.claims.supports(requirement)}, stopped=self._stopped()),
             partial=partial,
             internal_errors=list(self.tally.internal_errors),
             requests_sent=self.budget.sent,
             not_judged=self._not_judged(),
             notes=self._notes(),
+            claims=self.config.claims,
+            certification=self.config.certification,
+            spec_sha256=SPEC_SHA256,
         )
 
     def _progress(self, phase: str, done: int, total: int) -> None:

@@ -3,6 +3,12 @@
 Each scenario is ``(target, example, recorder) -> None``: it talks to the target through
 ``target.client`` and reports only through the recorder, so it can run in any thread, be
 repeated while shrinking, and be judged without knowing how it was scheduled.
+
+Runs are read leniently (``core.reading``): a run that fails its schema is followed all the same
+when its id, thread_id and status can be read, and each check judges the fields it reads. Where a
+scenario cannot go on (no run in the answer, ids no URL can hold, no tool call to answer), it
+records the requirements it would have judged as blocked, with why: a requirement nothing else
+exercises is reported with that reason.
 """
 
 from __future__ import annotations
@@ -13,14 +19,38 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from conformance.core.catalogue import Requirement
-from conformance.core.findings import only_warnings
+from conformance.core.catalogue import (
+    AUTH_001,
+    LIFE_001,
+    LIFE_002,
+    LIFE_003,
+    LIFE_004,
+    LIFE_005,
+    LIFE_006,
+    LIFE_007,
+    LIFE_008,
+    REQ_001,
+    RUN_001,
+    RUN_002,
+    RUN_003,
+    RUN_004,
+    RUN_005,
+    RUN_006,
+    RUN_007,
+    RUN_008,
+    RUN_009,
+    RUN_010,
+    Requirement,
+)
+from conformance.core.checks import CannotJudge
+from conformance.core.claims import Claims
 from conformance.core.observation import JSON_MEDIA_TYPE, Exchange
+from conformance.core.reading import RUN_HANDLE, Lenient, as_sent, read_run
 from conformance.core.recorder import Recorder
 from conformance.core.spec.runs import REQUIRES_ACTION, TERMINAL, pending_tool_calls
 from conformance.engine import run_control
-from conformance.engine.checks.common import listed_items
-from conformance.engine.checks.echo import overrides, run_options, sampling
+from conformance.engine.checks.common import is_success, listed_items
+from conformance.engine.checks.echo import ECHO_CHECKS, Inherited
 from conformance.engine.checks.lifecycle import (
     COMPARED_ACROSS_OBSERVATIONS,
     cancel_answer,
@@ -61,6 +91,14 @@ MAX_LIST_PAGES = 20  # pages followed per listing: a server may cap a page below
 WRONG_KEY = "sk-conformance-wrong-key-0000"
 UNKNOWN_ASSISTANT_ID = "asst_conformance_does_not_exist"  # fixed: a seed must replay the same requests
 
+# What each scenario judges beyond the answer to its request: when it cannot get that far, these
+# are recorded as blocked, with why.
+JUDGED_ON_A_RUN = (RUN_007, RUN_008, RUN_009, RUN_010)  # ``judge_run``'s, wherever a run is seen
+JUDGED_ON_ACCEPT = (RUN_002, RUN_004, RUN_005, RUN_006, *JUDGED_ON_A_RUN)
+JUDGED_ON_CREATED = (RUN_003, LIFE_006, LIFE_007, LIFE_008)  # ``inspect_created``'s
+JUDGED_ON_FOLLOW = (LIFE_001, LIFE_002, LIFE_003, LIFE_004, *JUDGED_ON_CREATED)
+JUDGED_ON_CANCEL = (LIFE_005, LIFE_002, LIFE_003, *JUDGED_ON_CREATED)
+
 
 @dataclass(frozen=True)
 class Target:
@@ -71,9 +109,15 @@ class Target:
     poll_timeout: float
     stream_limits: StreamLimits = StreamLimits()
     api_key_configured: bool = False
+    models: tuple[str, ...] = ()  # the models the suite knows the target serves
+    claims: Claims = Claims()
 
     def assistant(self, assistant_id: Any) -> Assistant | None:
-        return next((a for a in self.assistants if a.id == assistant_id), None)
+        """The assistant of that id, if the suite knows its values."""
+        return next((a for a in self.assistants if a.id == assistant_id and a.known), None)
+
+    def inherited(self, body: dict[str, Any]) -> Inherited:
+        return Inherited(self.assistant(body.get("assistant_id")), self.models)
 
 
 Scenario = Callable[[Target, Any, Recorder], None]
@@ -81,27 +125,35 @@ Scenario = Callable[[Target, Any, Recorder], None]
 
 # --- accepting a valid request -------------------------------------------------------------
 
-def accept(target: Target, body: dict[str, Any], recorder: Recorder) -> dict[str, Any] | None:
-    """POST a valid body; judge the answer and the run it returns. Returns the run if usable."""
+def accept(target: Target, body: dict[str, Any], recorder: Recorder,
+           then: tuple[Requirement, ...] = ()) -> Lenient | None:
+    """POST a valid body; judge the answer and the run it returns. Returns the run if it can be
+    followed (``then``: what the caller judges next, recorded as blocked when it cannot be)."""
     reply = target.client.post(CREATE_PATH, body)
     recorder.apply(accepted, reply, evidence=reply)
     recorder.apply(error_envelope, reply, evidence=reply)
-    run = judge_run_answer(reply, recorder)
+    if not is_success(reply):
+        recorder.cannot_judge(JUDGED_ON_ACCEPT + then,
+                              f"blocked by {REQ_001.id}: valid requests were answered {reply.describe()}")
+        return None
+    run = judge_run_answer(reply, recorder, JUDGED_ON_ACCEPT + then)
     if run is None:
         return None
     recorder.outcome.runs.append((run["id"], run["thread_id"]))
-    if recorder.apply(ids_usable, run, evidence=reply):
-        return None  # no URL of the run can be built: nothing more to follow
     recorder.apply(assistant_id, body, run, evidence=reply)
-    assistant = target.assistant(body.get("assistant_id"))
-    for check in (overrides, run_options, sampling):
-        recorder.apply(check, body, run, assistant, evidence=reply)
+    inherited = target.inherited(body)
+    for given, silent in ECHO_CHECKS.values():
+        recorder.apply(given, body, run, inherited, evidence=reply)
+        recorder.apply(silent, body, run, inherited, evidence=reply)
+    if recorder.apply(ids_usable, run, evidence=reply):
+        recorder.cannot_judge(then, f"blocked by {RUN_002.id}: the run's ids cannot be put in a URL")
+        return None
     return run
 
 
 def follow(target: Target, body: dict[str, Any], recorder: Recorder) -> None:
     """Accept, then follow the run to its end: polling, tool outputs, and what it created."""
-    run = accept(target, body, recorder)
+    run = accept(target, body, recorder, then=JUDGED_ON_FOLLOW)
     if run is None:
         return
     life = Lifeline(target, recorder, run)
@@ -112,6 +164,8 @@ def follow(target: Target, body: dict[str, Any], recorder: Recorder) -> None:
         poll = life.submit_and_poll()
         if poll is None:
             break
+    if not rounds:
+        recorder.cannot_judge([LIFE_004], "no followed run paused in requires_action")
     if poll is not None and not poll.broken:
         recorder.apply(run_settled, life.statuses, poll.settled, poll.waited, evidence=life.last_exchange)
     life.finish(body)
@@ -119,7 +173,7 @@ def follow(target: Target, body: dict[str, Any], recorder: Recorder) -> None:
 
 def cancel(target: Target, body: dict[str, Any], recorder: Recorder) -> None:
     """Accept, cancel at once, and follow the run to its end."""
-    run = accept(target, body, recorder)
+    run = accept(target, body, recorder, then=JUDGED_ON_CANCEL)
     if run is None:
         return
     life = Lifeline(target, recorder, run)
@@ -149,7 +203,7 @@ class Lifeline:
 
     target: Target
     recorder: Recorder
-    created: dict[str, Any]
+    created: Lenient
     observations: list[dict[str, Any]] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
     last_exchange: Exchange | None = None
@@ -159,8 +213,8 @@ class Lifeline:
         self.latest = self.created
         self._keep(self.created)
 
-    def _keep(self, run: dict[str, Any]) -> None:
-        kept = {key: run.get(key) for key in COMPARED_ACROSS_OBSERVATIONS}
+    def _keep(self, run: Lenient) -> None:
+        kept = {key: run.raw.get(key) for key in COMPARED_ACROSS_OBSERVATIONS}  # as sent: a change is a change
         self.observations.append(self.observations[-1] if self.observations and self.observations[-1] == kept
                                  else kept)
         self.statuses.append(run["status"])
@@ -173,14 +227,14 @@ class Lifeline:
     def path(self) -> str:
         return run_control.run_path(self.created["thread_id"], self.created["id"])
 
-    def observe(self, reply: Exchange) -> dict[str, Any] | None:
-        """Judge an answer that should carry this run; keep the run if it is usable."""
+    def observe(self, reply: Exchange) -> Lenient | None:
+        """Judge an answer that should carry this run; keep the run if it can be read."""
         self.last_exchange = reply
         if reply.method == "GET":
             self.recorder.apply(run_retrievable, self.created, reply, evidence=reply)
             self.retrievable = self.retrievable and reply.status == 200
         self.recorder.apply(error_envelope, reply, evidence=reply)
-        run = judge_run_answer(reply, self.recorder)
+        run = judge_run_answer(reply, self.recorder) if is_success(reply) else None
         if run is not None:
             self.latest = run
             self._keep(run)
@@ -194,10 +248,16 @@ class Lifeline:
         return poll
 
     def submit_and_poll(self) -> run_control.Poll | None:
-        """Submit an output for every pending call, then poll; None if the submission failed."""
+        """Submit an output for every pending call, then poll; None if the submission failed or
+        the calls could not be read."""
         waiting = self.latest
-        submitted = [str(call.get("id")) for call in pending_tool_calls(waiting)]
-        reply, _ = run_control.submit_tool_outputs(self.target.client, waiting)
+        try:
+            calls = pending_tool_calls(waiting)
+        except CannotJudge as cannot:  # required_action failed its schema: no call to answer
+            self.recorder.cannot_judge([LIFE_004], str(cannot))
+            return None
+        submitted = [str(call.get("id")) for call in calls]
+        reply = run_control.submit_tool_outputs(self.target.client, waiting["thread_id"], waiting["id"], calls)
         self.recorder.apply(submit_accepted, reply, submitted, evidence=reply)
         self.recorder.apply(error_envelope, reply, evidence=reply)
         if reply.status != 200:
@@ -217,9 +277,11 @@ class Lifeline:
         self.recorder.apply(immutable, self.observations, evidence=self.last_exchange)
         if self.retrievable:
             inspect_created(self.target, body, self.latest, self.recorder)
+        else:
+            self.recorder.cannot_judge(JUDGED_ON_CREATED, f"blocked by {RUN_002.id}: GET of the run failed")
 
 
-def inspect_created(target: Target, body: dict[str, Any], run: dict[str, Any], recorder: Recorder) -> None:
+def inspect_created(target: Target, body: dict[str, Any], run: Lenient, recorder: Recorder) -> None:
     """The run as listed, its thread, its steps and the thread's messages."""
     client, thread_id = target.client, run["thread_id"]
     listed = get_list(client, run_control.thread_path(thread_id, "/runs"))
@@ -236,10 +298,13 @@ def inspect_created(target: Target, body: dict[str, Any], run: dict[str, Any], r
     messages = listed_items(messages_reply, "ListMessagesResponse")
     recorder.apply(thread_messages, run, messages_reply, steps, evidence=messages_reply)
     recorder.apply(run_steps, run, steps_reply,
-                   {message["id"] for message in messages} if messages is not None else None,
+                   {as_sent(message).get("id") for message in messages} if messages is not None else None,
                    evidence=steps_reply)
     if messages is not None:
         recorder.apply(input_messages, body, messages, evidence=messages_reply)
+    else:
+        recorder.cannot_judge([LIFE_008], f"blocked by {LIFE_007.id}: the thread's messages could not be listed "
+                                          f"({messages_reply.describe()})")
 
 
 def get_list(client: TargetClient, path: str) -> Exchange:
@@ -313,7 +378,11 @@ def probe_auth(target: Target, recorder: Recorder) -> None:
 
     The wrong key is no secret: its evidence keeps it, so that a reproducer sends it, not the real key.
     """
+    if not target.claims.claims("authentication"):
+        return  # unsupported: the requirement says so
     if not target.api_key_configured:
+        recorder.cannot_judge([AUTH_001], "no key was given (--api-key or $OPENAI_API_KEY): whether the target "
+                                          "refuses a missing or wrong key cannot be seen")
         return
     body = {"assistant_id": target.assistants[0].id}
     for credentials, options in (
@@ -334,21 +403,28 @@ def probe_unknown_assistant(target: Target, recorder: Recorder) -> None:
 
 # --- shared judgements ---------------------------------------------------------------------
 
-def judge_run_answer(reply: Exchange, recorder: Recorder) -> dict[str, Any] | None:
-    """The run a 200 answer carries, judged (its schema, then what the schema cannot say), if it
-    is a valid one; None otherwise."""
-    if reply.status != 200 or not only_warnings(recorder.apply(run_answer, reply, evidence=reply)):
+def judge_run_answer(reply: Exchange, recorder: Recorder, then: tuple[Requirement, ...] = ()) -> Lenient | None:
+    """The run a 200 answer carries: its schema judged, then, read leniently, what the schema cannot
+    say. None if no run can be read in it (no JSON object, or no readable id, thread_id and
+    status): ``then`` and what is judged on a run are recorded as blocked."""
+    recorder.apply(run_answer, reply, evidence=reply)
+    document = reply.json_or_none()
+    if not isinstance(document, dict):
+        recorder.cannot_judge(JUDGED_ON_A_RUN + then, f"blocked by {RUN_001.id}: the answer carries no JSON object")
         return None
-    run = reply.json_or_none()
-    if not isinstance(run, dict):  # only if the schema check itself crashed
+    run = read_run(document, RUN_001)
+    if not run.readable(*RUN_HANDLE):
+        recorder.cannot_judge(JUDGED_ON_A_RUN + then, run.why_not(*RUN_HANDLE))
         return None
     judge_run(run, recorder, reply)
     return run
 
 
-def judge_run(run: dict[str, Any], recorder: Recorder, evidence: Exchange) -> None:
-    """What the schema cannot say of a valid run, wherever it was seen (polled or streamed)."""
+
+
+def judge_run(run: Lenient, recorder: Recorder, evidence: Exchange) -> None:
+    """What the schema cannot say of a run, wherever it was seen (polled or streamed)."""
     recorder.apply(status_fields, run, evidence=evidence)
     recorder.apply(timestamps, run, time.time(), evidence=evidence)
     recorder.apply(tool_calls, run, evidence=evidence)
-    recorder.apply(usage_adds_up, run["usage"], evidence=evidence)
+    recorder.apply(usage_adds_up, run, evidence=evidence)

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.core.findings import only_warnings
+from conformance.core.catalogue import LIFE_004, RUN_001, SSE_011
+from conformance.core.checks import CannotJudge
+from conformance.core.reading import read_run
 from conformance.core.recorder import Recorder
 from conformance.core.spec.runs import REQUIRES_ACTION, pending_tool_calls
 from conformance.engine.checks.common import listed_items
@@ -33,6 +35,9 @@ from conformance.streaming.rest import rest_objects, rest_run
 from conformance.streaming.rules import judge, sdk_consumes
 from conformance.streaming.view import CREATE, StreamContext, StreamView, continuation
 
+NOT_ENDED_PROPERLY = ("no stream ended properly (the run's ending event, done, and the server closing): "
+                      "nothing to compare with the REST view")
+
 
 def stream(target: Target, body: dict[str, Any], recorder: Recorder) -> None:
     """The scenario of a valid ``stream: true`` example."""
@@ -44,14 +49,22 @@ def stream(target: Target, body: dict[str, Any], recorder: Recorder) -> None:
         if recorder.apply(ids_usable, run, evidence=view.stream.exchange):
             return  # no URL of the run can be built: neither the REST view nor a continuation
         compare_with_rest(target.client, view, recorder)
-        calls = pending_tool_calls(run)
-        if run["status"] != REQUIRES_ACTION or not calls or rounds == MAX_TOOL_ROUNDS:
+        if run["status"] != REQUIRES_ACTION or rounds == MAX_TOOL_ROUNDS:
+            return
+        try:
+            calls = pending_tool_calls(run)
+            context = continuation(view)
+        except CannotJudge as cannot:  # required_action failed its schema: no call to answer
+            recorder.cannot_judge([LIFE_004], str(cannot))
+            return
+        if not calls:
             return
         rounds += 1
         submission = {"tool_outputs": tool_outputs_for(calls), "stream": True}
         path = run_path(run["thread_id"], run["id"], "/submit_tool_outputs")
-        view = judge_stream(target, path, submission, recorder, continuation(view),
+        view = judge_stream(target, path, submission, recorder, context,
                             submitted=[str(call.get("id")) for call in calls])
+    recorder.cannot_judge([SSE_011], NOT_ENDED_PROPERLY)
 
 
 def judge_stream(target: Target, path: str, body: dict[str, Any], recorder: Recorder,
@@ -96,8 +109,11 @@ def compare_with_rest(client: TargetClient, view: StreamView, recorder: Recorder
     reply = client.get(run_path(run["thread_id"], run["id"]))
     recorder.apply(run_retrievable, run, reply, evidence=reply)
     recorder.apply(error_envelope, reply, evidence=reply)
-    if reply.status == 200 and only_warnings(recorder.apply(run_answer, reply, evidence=reply)):
-        recorder.apply(rest_run, view, reply.json(), evidence=reply)
+    if reply.status == 200:
+        recorder.apply(run_answer, reply, evidence=reply)
+        document = reply.json_or_none()
+        if isinstance(document, dict):
+            recorder.apply(rest_run, view, read_run(document, RUN_001), evidence=reply)
     listings: tuple[tuple[Kind, str, str], ...] = (
         ("step", run_path(run["thread_id"], run["id"], "/steps"), "ListRunStepsResponse"),
         ("message", thread_path(run["thread_id"], "/messages"), "ListMessagesResponse"),

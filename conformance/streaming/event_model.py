@@ -1,15 +1,20 @@
 """The event model of the oracle: each event of a captured stream, its data parsed and validated once.
 
 An event's data is parsed as strict JSON (no NaN) and validated against the schema the spec gives
-its event name; the rules read these ``Event``s, never the raw bytes.
+its event name; the rules read these ``Event``s, never the raw bytes. The data of an event with a
+schema is read leniently (``core.reading``): a field that fails its schema is SSE_003's finding,
+and blocks only the rules that read it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from conformance.core.catalogue import SSE_003
 from conformance.core.observation import parse_json
+from conformance.core.reading import Lenient, as_sent, read, read_run
 from conformance.core.spec import NULL_INSTRUCTIONS, run_object_problems, schema_problems
 from conformance.core.spec.events import (
     DONE,
@@ -37,10 +42,15 @@ class Event:
     index: int  # in CapturedStream.events (and in its exchange's events)
     name: str
     raw: str  # the data as sent
-    data: Any  # the data parsed as JSON; NOT_JSON if it is not (or if it is done's literal)
+    data: Any  # the data parsed as JSON (a ``Lenient`` object where a schema applies); NOT_JSON if it is
+    # not JSON (or if it is done's literal)
     schema: str | None  # the schema the data must validate against; None for done and unknown names
     problems: tuple[str, ...] = ()  # why the data does not validate (empty: it does)
     deviations: tuple[str, ...] = ()  # tolerated deviations (warnings), e.g. instructions null
+
+    def readable(self, *keys: str) -> bool:
+        """True if the data is an object of a known schema whose ``keys`` can all be read."""
+        return isinstance(self.data, Lenient) and self.data.readable(*keys)
 
     @property
     def known(self) -> bool:
@@ -86,7 +96,7 @@ class Event:
     @property
     def object_id(self) -> str | None:
         """The id in the data, even if the data is otherwise invalid (a lifecycle needs only that)."""
-        value = self.data.get("id") if isinstance(self.data, dict) else None
+        value = as_sent(self.data).get("id") if isinstance(self.data, Mapping) else None
         return value if isinstance(value, str) else None
 
 
@@ -102,5 +112,10 @@ def parse_event(index: int, name: str, raw: str) -> Event:
         return Event(index, name, raw, data, None)
     if schema == "RunObject":  # a streamed run is a run: the same tolerance as for any other
         problems, null_instructions = run_object_problems(data)
+        if isinstance(data, dict):
+            data = read_run(data, SSE_003, valid=not problems)
         return Event(index, name, raw, data, schema, tuple(problems), (NULL_INSTRUCTIONS,) if null_instructions else ())
-    return Event(index, name, raw, data, schema, tuple(schema_problems(schema, data)))
+    problems = schema_problems(schema, data)
+    if isinstance(data, dict):
+        data = read(schema, data, SSE_003, valid=not problems)
+    return Event(index, name, raw, data, schema, tuple(problems))

@@ -13,16 +13,20 @@ Attribution: every fault is reported under exactly one requirement.
 - A stream the server cut inside an event, or whose connection broke, is SSE_002 alone: SSE_009
   (the end) is not judged, as the stream has no end to judge.
 - An event's data belongs to SSE_003 (JSON, then the schema of its event name). The other rules
-  read the data of valid events only; they read the names of all events (a name is framing, not
-  data). Unknown names are SSE_004 warnings and take no part in order or lifecycles.
-- Events after the first ``done`` belong to SSE_009 alone (clients stop reading at ``done``); the
-  other rules judge the stream up to it. So does a ``[DONE]`` data on another event (the SDK stops
-  reading there), which SSE_003 therefore does not call "not JSON".
+  read the data leniently (``core.reading``): each reads the fields it needs of every event where
+  those fields pass their schema, so one broken field (an ISO timestamp) blocks only what reads it.
+  They read the names of all events (a name is framing, not data). Unknown names are SSE_004
+  warnings and take no part in order or lifecycles.
+- ``done`` itself, its data included, and events after the first ``done`` belong to SSE_009 alone
+  (clients stop reading at ``done``); the other rules judge the stream up to it. So does a
+  ``[DONE]`` data on another event (the SDK stops reading there), which SSE_003 therefore does not
+  call "not JSON". SSE_009 reports every way a stream's end is wrong, each a finding of its own.
 - A run status change against the state graph is SSE_006's; SSE_009 judges how the stream ends
   and never re-reports a run event that leaves a terminal state.
 - An object's lifecycle (created, deltas, final) is SSE_007's, followed by the id in the data
   even when the rest of it is invalid; the content its deltas add up to is SSE_008's, compared
-  only with valid final documents (deltas out of order still add up: their order is SSE_007's).
+  only with final documents whose content can be read (deltas out of order still add up: their
+  order is SSE_007's).
 - The official SDK is judged (SDK_001) only on streams the server ended and the other rules
   passed (warnings allowed): a broken stream breaking the SDK is the broken rule's fault.
 """
@@ -56,9 +60,10 @@ from conformance.streaming.event_model import NOT_JSON, Event
 from conformance.streaming.view import CREATE, StreamContext, StreamView
 
 MAX_FINDINGS_PER_RULE = 5  # per stream: a broken server repeats one fault in every event
+NO_EVENT_STREAM = "no stream: true request was answered 200 with a body to read as events"
 
 
-@check(SSE_001, applies=lambda view: view.answered_200)
+@check(SSE_001, applies=lambda view: view.answered_200, otherwise="no stream: true request was answered 200")
 def stream_media_type(finding: FindingMaker, view: StreamView) -> list[Finding]:
     """A 200 answer to a stream: true request is text/event-stream (charset allowed)."""
     if view.stream.is_event_stream:
@@ -68,7 +73,7 @@ def stream_media_type(finding: FindingMaker, view: StreamView) -> list[Finding]:
                     expected="text/event-stream", observed=view.stream.content_type)]
 
 
-@check(SSE_002, applies=lambda view: view.is_event_stream)
+@check(SSE_002, applies=lambda view: view.is_event_stream, otherwise=NO_EVENT_STREAM)
 def framing(finding: FindingMaker, view: StreamView) -> list[Finding]:
     """The bytes are UTF-8 and the stream is not cut inside an event by the server."""
     stream, findings = view.stream, []
@@ -90,9 +95,9 @@ def framing(finding: FindingMaker, view: StreamView) -> list[Finding]:
     return findings
 
 
-@check(SSE_003, applies=lambda view: view.is_event_stream)
+@check(SSE_003, applies=lambda view: view.is_event_stream, otherwise=NO_EVENT_STREAM)
 def event_data(finding: FindingMaker, view: StreamView) -> list[Finding]:
-    """Data is JSON (done's is [DONE]) and validates against its event's schema."""
+    """Data is JSON (but done's: SSE_009 judges it) and validates against its event's schema."""
     findings: list[Finding] = []
     reported: set[tuple[str, str]] = set()
 
@@ -101,14 +106,8 @@ def event_data(finding: FindingMaker, view: StreamView) -> list[Finding]:
             reported.add((event.name, what))
             findings.append(found)
 
-    done = [] if view.done_index is None else [view.events[view.done_index]]
-    for event in view.judged + done:
-        if event.name == DONE:
-            if event.raw != done_data():
-                report(event, "done", finding(f"the done event's data is not {done_data()}",
-                                              expected=done_data(), observed=event.raw[:200],
-                                              event_index=event.index))
-        elif event.raw.startswith(done_data()):
+    for event in view.judged:
+        if event.raw.startswith(done_data()):
             continue  # a [DONE] data on another event: SSE_009's (it ends clients' reading)
         elif event.data is NOT_JSON:
             report(event, "json", finding(f"the data of a {event.name} event is not JSON",
@@ -122,7 +121,7 @@ def event_data(finding: FindingMaker, view: StreamView) -> list[Finding]:
     return findings
 
 
-@check(SSE_004, applies=lambda view: view.is_event_stream)
+@check(SSE_004, applies=lambda view: view.is_event_stream, otherwise=NO_EVENT_STREAM)
 def event_names(finding: FindingMaker, view: StreamView) -> list[Finding]:
     """Every event name is one the spec defines (an unknown one is only a warning)."""
     findings, seen = [], set()
@@ -134,7 +133,7 @@ def event_names(finding: FindingMaker, view: StreamView) -> list[Finding]:
     return findings
 
 
-@check(SSE_005, applies=lambda view: view.is_event_stream)
+@check(SSE_005, applies=lambda view: view.is_event_stream, otherwise=NO_EVENT_STREAM)
 def event_order(finding: FindingMaker, view: StreamView) -> list[Finding]:
     """Thread.created first, thread.run.created second (neither in a continuation);
     every run event's thread_id is the stream's thread."""
@@ -166,7 +165,7 @@ def event_order(finding: FindingMaker, view: StreamView) -> list[Finding]:
     return findings
 
 
-@check(SSE_006, applies=lambda view: view.is_event_stream)
+@check(SSE_006, applies=lambda view: view.is_event_stream, otherwise=NO_EVENT_STREAM)
 def run_events(finding: FindingMaker, view: StreamView) -> list[Finding]:
     """Each thread.run.<status> event carries that status, one run id, legal transitions."""
     findings = []
@@ -193,7 +192,7 @@ def run_events(finding: FindingMaker, view: StreamView) -> list[Finding]:
     return findings[:MAX_FINDINGS_PER_RULE]
 
 
-@check(SSE_007, applies=lambda view: view.is_event_stream)
+@check(SSE_007, applies=lambda view: view.is_event_stream, otherwise=NO_EVENT_STREAM)
 def object_lifecycles(finding: FindingMaker, view: StreamView) -> list[Finding]:
     """A step's or message's in_progress, delta and final events come after its created
     event and before its final one, and each object belongs to the stream's run and thread."""
@@ -215,25 +214,27 @@ def object_lifecycles(finding: FindingMaker, view: StreamView) -> list[Finding]:
             report(event, object_id, f"{event.name} for {what} before its created event")
         elif event.phase != "created" and before == "final":
             report(event, object_id, f"{event.name} for {what} after its final event")
-        elif event.valid and not event.name.endswith(".delta"):  # deltas carry no run_id/thread_id
+        elif not event.name.endswith(".delta"):  # deltas carry no run_id/thread_id
             for key, expected in (("run_id", view.run_id), ("thread_id", view.thread_id)):
-                if expected is not None and event.data.get(key) != expected:
+                if expected is not None and event.readable(key) and event.data.get(key) != expected:
                     report(event, object_id, f"{what} has another {key} than the stream's run",
                            expected=expected, observed=event.data.get(key))
     return findings[:MAX_FINDINGS_PER_RULE]
 
 
-@check(SSE_008, applies=lambda view: view.is_event_stream)
+@check(SSE_008, applies=lambda view: view.is_event_stream, otherwise=NO_EVENT_STREAM)
 def delta_accumulation(finding: FindingMaker, view: StreamView) -> list[Finding]:
     """Deltas are increments that add up to the final object: message text per content
     index, function arguments per tool call (final step, required_action, the continued step)."""
     return (_message_text_findings(finding, view) + _argument_findings(finding, view))[:MAX_FINDINGS_PER_RULE]
 
 
-@check(SSE_009, applies=lambda view: view.ended_by_server)
+@check(SSE_009, applies=lambda view: view.ended_by_server,
+       otherwise="no stream was ended by the server (the suite cut it at a limit, or it broke)")
 def termination(finding: FindingMaker, view: StreamView) -> list[Finding]:
     """One ending run event (terminal or requires_action), then done with [DONE] as
-    the very last event, and the server closes (done is optional after an error event)."""
+    the very last event, and the server closes (done is optional after an error event). Every
+    way the stream breaks this is a finding of its own."""
     findings, events, done = [], view.events, view.done_index
     for event in events[: len(events) if done is None else done]:
         if event.name != DONE and event.raw.startswith(done_data()):
@@ -245,7 +246,10 @@ def termination(finding: FindingMaker, view: StreamView) -> list[Finding]:
         if not view.error_ended:
             findings.append(finding(f"the stream ended without the {DONE} event",
                                     expected=f"event: {DONE} / data: {done_data()}", observed="no done event"))
-    elif done < len(events) - 1:
+    elif events[done].raw != done_data():
+        findings.append(finding(f"the {DONE} event's data is not {done_data()}", expected=done_data(),
+                                observed=events[done].raw[:200], event_index=done))
+    if done is not None and done < len(events) - 1:
         findings.append(finding(f"{len(events) - 1 - done} event(s) came after {DONE}",
                                 expected=f"{DONE} as the last event", observed=events[done + 1].name,
                                 event_index=done + 1))
@@ -257,7 +261,8 @@ def termination(finding: FindingMaker, view: StreamView) -> list[Finding]:
     return findings + _run_end_findings(finding, view)
 
 
-@check(SSE_010)
+@check(SSE_010, applies=lambda view: view.is_event_stream or view.stream.ending in LIMIT_ENDINGS,
+       otherwise=NO_EVENT_STREAM)
 def stream_limits(finding: FindingMaker, view: StreamView) -> list[Finding]:
     """The stream keeps within the deadlines and the byte cap."""
     stream, limits, findings = view.stream, view.stream.limits, []
@@ -317,7 +322,8 @@ def judge(stream: CapturedStream, context: StreamContext = CREATE, *, request: A
 
 
 @check(SDK_001, applies=lambda judgement: (judgement.view.ended_by_server and not judgement.failed
-                                            and not judgement.outcome.crashed))
+                                            and not judgement.outcome.crashed),
+       otherwise="no stream passed the other stream rules (a broken stream breaking the SDK is that rule's fault)")
 def sdk_consumes(finding: FindingMaker, judgement: Judgement) -> list[Finding]:
     """The official openai SDK consumes the stream: its raw stream parsing, then its event handler."""
     from conformance.streaming.sdk_replay import replay  # imports the SDK: only when a stream is replayed
@@ -345,20 +351,23 @@ def _run_end_findings(finding: FindingMaker, view: StreamView) -> list[Finding]:
         return [finding("the stream ended without a terminal run event or "
                         "thread.run.requires_action", expected=sorted(f"{RUN_PREFIX}{s}" for s in SETTLED),
                         observed=[e.name for e in runs], event_index=view.done_index)]
+    findings = []
     for k in endings:
         if k + 1 < len(runs):
             ending, after = runs[k], runs[k + 1]
             if is_legal_transition(run_status(ending.name), run_status(after.name)):
                 word = "paused" if run_status(ending.name) == REQUIRES_ACTION else "ended"
-                return [finding(f"the stream went on after the run {word} ({ending.name}): "
-                                f"{after.name}", expected=f"{DONE} after {ending.name}", observed=after.name,
-                                event_index=after.index)]
+                findings.append(finding(f"the stream went on after the run {word} ({ending.name}): "
+                                        f"{after.name}", expected=f"{DONE} after {ending.name}", observed=after.name,
+                                        event_index=after.index))
+                break
     last = runs[endings[-1]]
     trailing = next((e for e in view.judged[last.index + 1:] if e.is_object and not e.is_run), None)
     if trailing is not None:
-        return [finding(f"{trailing.name} came after the run's ending event {last.name}",
-                        expected=f"{DONE} after {last.name}", observed=trailing.name, event_index=trailing.index)]
-    return []
+        findings.append(finding(f"{trailing.name} came after the run's ending event {last.name}",
+                                expected=f"{DONE} after {last.name}", observed=trailing.name,
+                                event_index=trailing.index))
+    return findings
 
 
 def _message_text_findings(finding: FindingMaker, view: StreamView) -> list[Finding]:
@@ -366,7 +375,7 @@ def _message_text_findings(finding: FindingMaker, view: StreamView) -> list[Find
     pieces: dict[str, dict[int, list[str]]] = {}  # message id -> content index -> the delta values
     findings = []
     for event in view.judged:
-        if not (event.is_message and event.valid):
+        if not (event.is_message and event.readable("id", _payload(event))):
             continue
         message_id, phase = event.data["id"], event.phase
         if phase == "created":  # its content is the start (deltas before it are SSE_007's, still added)
@@ -398,7 +407,8 @@ def _argument_findings(finding: FindingMaker, view: StreamView) -> list[Finding]
     call_ids: dict[tuple[str, int], str] = {}
     findings = []
     for event in view.judged:
-        if not event.valid:
+        if not ((event.is_step and event.readable("id", _payload(event)))
+                or (event.is_run and event.readable("required_action"))):
             continue
         if event.is_step and event.phase == "created":
             for index, call in enumerate(_tool_calls(event.data.get("step_details"))):
@@ -437,6 +447,13 @@ def _argument_findings(finding: FindingMaker, view: StreamView) -> list[Finding]
                     findings.append(_arguments_finding(finding, f"tool call {call_id!r} (required_action)",
                                                        pieces[key], required[call_id], arguments[key], event))
     return findings
+
+
+def _payload(event: Event) -> str:
+    """The field of a step or message event that holds what deltas build up."""
+    if event.name.endswith(".delta"):
+        return "delta"
+    return "step_details" if event.is_step else "content"
 
 
 def _tool_calls(details: Any) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from conformance.core.reading import RUN_HANDLE
 from conformance.core.spec.events import DONE, ERROR, THREAD_CREATED
 from conformance.core.spec.runs import SETTLED, pending_tool_calls
 from conformance.streaming.captured import CapturedStream
@@ -75,8 +76,9 @@ class StreamView:
 
     @cached_property
     def runs(self) -> list[Event]:
-        """The valid run events, up to done."""
-        return [e for e in self.judged if e.is_run and e.valid]
+        """The run events up to done whose run can be followed (id, thread_id and status readable,
+        even if other fields fail the schema: SSE_003's)."""
+        return [e for e in self.judged if e.is_run and e.readable(*RUN_HANDLE)]
 
     @cached_property
     def run_id(self) -> str | None:
@@ -86,14 +88,14 @@ class StreamView:
     def thread_id(self) -> str | None:
         if self.context.thread_id:
             return self.context.thread_id
-        thread = next((e for e in self.judged if e.name == THREAD_CREATED and e.valid), None)
+        thread = next((e for e in self.judged if e.name == THREAD_CREATED and e.readable("id")), None)
         if thread is not None:
             return str(thread.data["id"])
         return str(self.runs[0].data["thread_id"]) if self.runs else None
 
     @property
     def last_run(self) -> dict[str, Any] | None:
-        """The run as last streamed (the data of the last valid run event)."""
+        """The run as last streamed (the data of the last run event in ``runs``)."""
         return self.runs[-1].data if self.runs else None
 
     @property

@@ -3,7 +3,7 @@
 Each check is a plain function registered with ``@check(<requirement>)`` (``core.checks``);
 importing this package loads them all into ``core.checks.REGISTRY``. A scenario calls a check
 through its ``Recorder`` where it has something to judge: a call counts as one exercise of the
-check's requirement, an empty list as a pass.
+check's requirement, an empty list as a pass; where it has nothing to judge, why is recorded.
 
 Attribution (so a broken server trips exactly the requirement it breaks; the stream rules
 attribute as ``streaming.rules`` says):
@@ -14,8 +14,11 @@ attribute as ``streaming.rules`` says):
   for an invalid body is two violations, reported once each: the request's requirement (422 is
   not 400) and ERR_001 (no error envelope);
 - a document that fails its schema is reported under the schema's requirement only (RUN_001 for
-  runs; for a list, the requirement of what was listed: LIFE_006 steps, LIFE_007 messages); the
-  semantic checks and the items of a list are judged on valid documents only;
+  runs; for a list, the requirement of what was listed: LIFE_006 steps, LIFE_007 messages), and
+  is still read leniently (``core.reading``): the other checks judge the fields they read where
+  those pass the schema, and one that reads a broken field is not exercised, with that reason
+  ("blocked by RUN_001: run.created_at ..."); what a scenario cannot reach (no run in a refused
+  answer, say) is recorded as blocked in the same way;
 - an invalid ``stream: true`` request answered with an event stream is REQ_006 only (not also
   its rule's requirement, nor ERR_001);
 - a status change is LIFE_002's, leaving a terminal state included; LIFE_003 compares terminal

@@ -5,15 +5,23 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from conformance.core.catalogue import LIFE_006, LIFE_007, Requirement
 from conformance.core.findings import Finding, FindingMaker
 from conformance.core.observation import JSON_MEDIA_TYPE, Exchange
-from conformance.core.spec import schema_problems, validator
+from conformance.core.reading import Lenient, read
+from conformance.core.spec import schema_problems
 
 FLOAT32_TOLERANCE = 1e-6  # relative; a 32-bit float keeps ~7 significant digits (error < 6e-8)
 
 
 def is_error(answer: Exchange) -> bool:
     return answer.status is not None and answer.status >= 400
+
+
+def is_success(answer: Exchange) -> bool:
+    """A 2xx answer: 200 is what the spec declares; another 2xx is its request's requirement's
+    failure, and what it carries is judged all the same."""
+    return answer.status is not None and 200 <= answer.status < 300
 
 
 def json_body_findings(finding: FindingMaker, answer: Exchange, what: str) -> tuple[Any, list[Finding]]:
@@ -54,16 +62,24 @@ def list_findings(finding: FindingMaker, schema_name: str, document: Any, what: 
     return findings
 
 
-def is_valid_list(schema_name: str, document: Any) -> bool:
-    """True if ``list_findings`` would find no failure."""
-    return validator(schema_name).is_valid(_empty_list_ids_relaxed(document)[0])
+# A list response -> the schema of its items, and the requirement that judges the listing (and so
+# blocks what reads a broken item).
+LISTED: dict[str, tuple[str, Requirement]] = {
+    "ListRunStepsResponse": ("RunStepObject", LIFE_006),
+    "ListMessagesResponse": ("MessageObject", LIFE_007),
+}
 
 
-def listed_items(answer: Exchange, schema_name: str) -> list[dict[str, Any]] | None:
-    """The items of a 200 list response that validates against ``schema_name``, else None
-    (the list's own check says why)."""
+def listed_items(answer: Exchange, schema_name: str) -> list[Lenient] | None:
+    """The items of a 200 list response, each read leniently (``core.reading``: an item's field
+    that fails its schema blocks only what reads it); None when there is no list of objects to read
+    (the listing's own check says why)."""
     body = answer.json_or_none() if answer.status == 200 else None
-    return body["data"] if body is not None and is_valid_list(schema_name, body) else None
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        return None
+    item_schema, blocker = LISTED[schema_name]
+    return [read(item_schema, item, blocker) for item in data]
 
 
 def _empty_list_ids_relaxed(document: Any) -> tuple[Any, list[str]]:

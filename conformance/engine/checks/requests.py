@@ -94,7 +94,7 @@ def unknown_assistant(finding: FindingMaker, answer: Exchange) -> list[Finding]:
                     observed=answer.status)]
 
 
-@check(ERR_001, applies=is_error)
+@check(ERR_001, applies=is_error, otherwise="no answer had an error status (>= 400)")
 def error_envelope(finding: FindingMaker, answer: Exchange) -> list[Finding]:
     """An answer >= 400, to whatever request, is application/json with a valid ErrorResponse body."""
     body, findings = json_body_findings(finding, answer, f"the body of a {answer.status} answer")

@@ -1,22 +1,28 @@
 """Checks on what a run created, seen through the other endpoints: the run itself, its thread, its
-steps, the thread's messages and the input messages stored with the thread."""
+steps, the thread's messages and the input messages stored with the thread.
+
+A thread, step or message that fails its schema is a finding of its own requirement, and is still
+read leniently (``core.reading``) for the rest of what that requirement checks: one broken field
+does not hide the others."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from conformance.core.catalogue import LIFE_006, LIFE_007, LIFE_008, RUN_002, RUN_003
 from conformance.core.checks import check
-from conformance.core.findings import Finding, FindingMaker, only_warnings
+from conformance.core.findings import Finding, FindingMaker
 from conformance.core.observation import Exchange
+from conformance.core.reading import Lenient, as_sent, read
 from conformance.core.spec import schema_problems
 from conformance.core.spec.runs import TERMINAL
-from conformance.engine.checks.common import json_answer, list_findings
+from conformance.engine.checks.common import json_answer, list_findings, listed_items
 from conformance.engine.run_control import UnusableId, path_segment
 
 
 @check(RUN_002)
-def assistant_id(finding: FindingMaker, request: dict[str, Any], run: dict[str, Any]) -> list[Finding]:
+def assistant_id(finding: FindingMaker, request: dict[str, Any], run: Mapping[str, Any]) -> list[Finding]:
     """The run belongs to the assistant the request named."""
     if run["assistant_id"] == request["assistant_id"]:
         return []
@@ -25,7 +31,7 @@ def assistant_id(finding: FindingMaker, request: dict[str, Any], run: dict[str, 
 
 
 @check(RUN_002)
-def ids_usable(finding: FindingMaker, run: dict[str, Any]) -> list[Finding]:
+def ids_usable(finding: FindingMaker, run: Mapping[str, Any]) -> list[Finding]:
     """The run's id and thread_id can each be one URL path segment: its URLs are built from them."""
     findings = []
     for key in ("thread_id", "id"):
@@ -38,7 +44,7 @@ def ids_usable(finding: FindingMaker, run: dict[str, Any]) -> list[Finding]:
 
 
 @check(RUN_002)
-def run_retrievable(finding: FindingMaker, run: dict[str, Any], reply: Exchange) -> list[Finding]:
+def run_retrievable(finding: FindingMaker, run: Mapping[str, Any], reply: Exchange) -> list[Finding]:
     """GET /threads/{thread_id}/runs/{id} returns the run."""
     if reply.status != 200:
         return [finding(f"GET of the created run was answered {reply.describe()}",
@@ -51,7 +57,7 @@ def run_retrievable(finding: FindingMaker, run: dict[str, Any], reply: Exchange)
 
 
 @check(RUN_002)
-def run_listed(finding: FindingMaker, run: dict[str, Any], reply: Exchange) -> list[Finding]:
+def run_listed(finding: FindingMaker, run: Mapping[str, Any], reply: Exchange) -> list[Finding]:
     """listRuns of the run's thread lists it."""
     body, findings = json_answer(finding, reply, "listing the thread's runs", "the run list")
     if findings:
@@ -80,52 +86,60 @@ def distinct_ids(finding: FindingMaker, runs: list[tuple[str, str]]) -> list[Fin
 
 
 @check(RUN_003)
-def created_thread(finding: FindingMaker, request: dict[str, Any], run: dict[str, Any],
+def created_thread(finding: FindingMaker, request: dict[str, Any], run: Mapping[str, Any],
                    reply: Exchange) -> list[Finding]:
     """The created thread is retrievable, a ThreadObject, with the request's thread metadata."""
-    thread, findings = json_answer(finding, reply, "GET of the run's thread", "the thread")
+    document, findings = json_answer(finding, reply, "GET of the run's thread", "the thread")
     if findings:
         return findings
-    problems = schema_problems("ThreadObject", thread)
+    problems = schema_problems("ThreadObject", document)
     if problems:
-        return [finding("the thread does not validate against ThreadObject", observed=problems)]
-    if thread["id"] != run["thread_id"]:
-        return [finding("GET of the run's thread returned another thread", expected=run["thread_id"],
-                        observed=thread["id"])]
+        findings.append(finding("the thread does not validate against ThreadObject", observed=problems))
+    if not isinstance(document, dict):
+        return findings
+    thread = read("ThreadObject", document, RUN_003)
+    if thread.readable("id") and thread["id"] != run["thread_id"]:
+        return [*findings, finding("GET of the run's thread returned another thread", expected=run["thread_id"],
+                                   observed=thread["id"])]
     requested = request.get("thread")
     expected = (requested.get("metadata") if isinstance(requested, dict) else None) or {}
-    if thread["metadata"] != expected and (expected or thread["metadata"] is not None):  # null: none, too
-        return [finding("thread.metadata is not the request's thread.metadata", expected=expected,
-                        observed=thread["metadata"])]
-    return []
+    if (thread.readable("metadata") and thread.get("metadata") != expected
+            and (expected or thread.get("metadata") is not None)):  # null: none, too
+        findings.append(finding("thread.metadata is not the request's thread.metadata", expected=expected,
+                                observed=thread.get("metadata")))
+    return findings
 
 
 @check(LIFE_006)
-def run_steps(finding: FindingMaker, run: dict[str, Any], reply: Exchange,
+def run_steps(finding: FindingMaker, run: Mapping[str, Any], reply: Exchange,
               message_ids: set[str] | None) -> list[Finding]:
     """The run's steps are listed, valid, belong to the run and agree with its state.
 
     ``message_ids``: the thread's messages as listed (None if they could not be), to resolve
-    the message of each message_creation step.
+    the message of each message_creation step. A step's field that fails its schema is not
+    compared (the schema finding says what is wrong with it).
     """
     findings, steps = _listing(finding, reply, "the run's steps", "ListRunStepsResponse", "the step list")
     if steps is None:
         return findings
     for step in steps:
-        where = f"step {step['id']!r}"
+        where = f"step {as_sent(step).get('id')!r}"
         for key in ("run_id", "thread_id", "assistant_id"):
             expected = run["id"] if key == "run_id" else run[key]
-            if step[key] != expected:
+            if step.readable(key) and step[key] != expected:
                 findings.append(finding(f"{where} has another {key}", expected=expected,
                                         observed=step[key]))
-        if step["type"] != step["step_details"]["type"]:
+        if not step.readable("type", "step_details", "status"):
+            continue
+        details = step["step_details"]
+        if step["type"] != details["type"]:
             findings.append(finding(f"{where} type differs from step_details.type",
-                                    expected=step["type"], observed=step["step_details"]["type"]))
+                                    expected=step["type"], observed=details["type"]))
         if run["status"] in TERMINAL and step["status"] == "in_progress":
             findings.append(finding(f"{where} is in_progress while the run is {run['status']}",
                                     observed=step["status"]))
-        if step["step_details"]["type"] == "message_creation" and message_ids is not None:
-            message_id = step["step_details"]["message_creation"]["message_id"]
+        if details["type"] == "message_creation" and message_ids is not None:
+            message_id = details["message_creation"]["message_id"]
             if message_id not in message_ids:
                 findings.append(finding(f"{where} names message {message_id!r}, which the thread "
                                         "does not list", observed=sorted(message_ids)))
@@ -133,25 +147,30 @@ def run_steps(finding: FindingMaker, run: dict[str, Any], reply: Exchange,
 
 
 @check(LIFE_007)
-def thread_messages(finding: FindingMaker, run: dict[str, Any], reply: Exchange,
-                    steps: list[dict[str, Any]] | None) -> list[Finding]:
+def thread_messages(finding: FindingMaker, run: Mapping[str, Any], reply: Exchange,
+                    steps: list[Lenient] | None) -> list[Finding]:
     """The thread's messages are valid; the run's own are the assistant's, and a completed
     run that called no tool wrote at least one."""
     findings, messages = _listing(finding, reply, "the thread's messages", "ListMessagesResponse",
                                   "the message list")
     if messages is None:
         return findings
-    written = [message for message in messages if message["run_id"] == run["id"]]
+    written = [message for message in messages if as_sent(message).get("run_id") == run["id"]]
     for message in messages:
-        if message["thread_id"] != run["thread_id"]:
-            findings.append(finding(f"message {message['id']!r} has another thread_id",
+        where = f"message {as_sent(message).get('id')!r}"
+        if message.readable("thread_id") and message["thread_id"] != run["thread_id"]:
+            findings.append(finding(f"{where} has another thread_id",
                                     expected=run["thread_id"], observed=message["thread_id"]))
     for message in written:
+        where = f"message {as_sent(message).get('id')!r}"
+        if not message.readable("role", "assistant_id"):
+            continue
         if message["role"] != "assistant" or message["assistant_id"] != run["assistant_id"]:
-            findings.append(finding(f"message {message['id']!r} written by the run is not the "
+            findings.append(finding(f"{where} written by the run is not the "
                                     "assistant's", expected={"role": "assistant", "assistant_id": run["assistant_id"]},
                                     observed={"role": message["role"], "assistant_id": message["assistant_id"]}))
-    called_tools = steps is None or any(step.get("type") == "tool_calls" for step in steps)
+    # A step whose type cannot be read may have called a tool: no message is then demanded.
+    called_tools = steps is None or any(as_sent(step).get("type") != "message_creation" for step in steps)
     if run["status"] == "completed" and not called_tools and not written:
         findings.append(finding("a completed run that called no tool wrote no message",
                                 expected="at least one assistant message", observed=[]))
@@ -159,28 +178,28 @@ def thread_messages(finding: FindingMaker, run: dict[str, Any], reply: Exchange,
 
 
 def _listing(finding: FindingMaker, reply: Exchange, listed: str, schema_name: str,
-             what: str) -> tuple[list[Finding], list[dict[str, Any]] | None]:
-    """The findings on a listing of ``listed`` (status, JSON, ``schema_name``), and its items when
-    they can be judged (None: the listing failed, the findings say why)."""
+             what: str) -> tuple[list[Finding], list[Lenient] | None]:
+    """The findings on a listing of ``listed`` (status, JSON, ``schema_name``), and its items,
+    read leniently, when there are any to read (None: the findings say why)."""
     body, findings = json_answer(finding, reply, f"listing {listed}", what)
     if findings:
         return findings, None
-    findings = list_findings(finding, schema_name, body, what)
-    return findings, body["data"] if only_warnings(findings) else None
+    return list_findings(finding, schema_name, body, what), listed_items(reply, schema_name)
 
 
 @check(LIFE_008)
 def input_messages(finding: FindingMaker, request: dict[str, Any],
-                   messages: list[dict[str, Any]]) -> list[Finding]:
+                   messages: list[Lenient]) -> list[Finding]:
     """The request's thread messages are stored in order with role and text, run_id null.
 
-    ``messages``: the thread's messages, oldest first (already validated by LIFE_007).
+    ``messages``: the thread's messages, oldest first, read leniently (a message whose role,
+    content or run_id fails its schema blocks this check: LIFE_007 reports it).
     """
     thread = request.get("thread")
     requested = (thread.get("messages") if isinstance(thread, dict) else None) or []
     expected = [(message["role"], _request_texts(message["content"])) for message in requested]
     stored = [(message["role"], _stored_texts(message["content"])) for message in messages
-              if message.get("run_id") is None]
+              if message["run_id"] is None]
     if stored != expected:
         return [finding("the thread's messages are not the request's (order, role, text)",
                         expected=expected, observed=stored)]

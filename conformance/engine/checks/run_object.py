@@ -1,18 +1,23 @@
 """Checks on one run document: its schema, then what the schema cannot say (status fields, tool
-calls, usage, timestamps), which the scenarios apply to every valid run, polled or streamed."""
+calls, usage, timestamps), which the scenarios apply to every run they can read, polled or
+streamed. A run that failed its schema is read leniently (``core.reading``): each check judges the
+fields it reads, and one that reads a broken field cannot judge (the schema's requirement reports
+the field)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from conformance.core.catalogue import RUN_001, RUN_007, RUN_008, RUN_009, RUN_010
 from conformance.core.checks import check
 from conformance.core.findings import Finding, FindingMaker
 from conformance.core.observation import Exchange
+from conformance.core.reading import as_sent
 from conformance.core.spec import NULL_INSTRUCTIONS, run_object_problems
 from conformance.core.spec.runs import REQUIRES_ACTION
-from conformance.engine.checks.common import json_body_findings
+from conformance.engine.checks.common import is_success, json_body_findings
 
 CLOCK_SKEW = 24 * 3600  # seconds: created_at further than this from our clock is not Unix seconds
 
@@ -36,9 +41,10 @@ STATUS_TABLE: dict[str, dict[str, str]] = {
 }
 
 
-@check(RUN_001, applies=lambda answer: answer.status == 200)
+@check(RUN_001, applies=lambda answer: is_success(answer),
+       otherwise="no request that returns a run was answered with success (2xx)")
 def run_answer(finding: FindingMaker, answer: Exchange) -> list[Finding]:
-    """A 200 answer carrying a run is application/json and a valid RunObject."""
+    """A success answer carrying a run is application/json and a valid RunObject."""
     body, findings = json_body_findings(finding, answer, "a run response")
     if findings:
         return findings
@@ -59,12 +65,16 @@ def run_document(finding: FindingMaker, run: Any) -> list[Finding]:
 
 
 @check(RUN_007)
-def status_fields(finding: FindingMaker, run: dict[str, Any]) -> list[Finding]:
-    """The status-dependent fields agree with the status."""
+def status_fields(finding: FindingMaker, run: Mapping[str, Any]) -> list[Finding]:
+    """The status-dependent fields agree with the status (set or null, whatever their type: a value
+    of the wrong type is still set; a missing one is RUN_001's alone)."""
     status = run["status"]
+    sent = as_sent(run)
     findings = []
     for name, rule in STATUS_TABLE[status].items():
-        value = run.get(name)
+        if name not in sent:
+            continue
+        value = sent[name]
         if rule == SET and value is None:
             findings.append(finding(f"{name} is null while the run is {status}", expected="set", observed=None))
         elif rule == NULL and value is not None:
@@ -72,8 +82,9 @@ def status_fields(finding: FindingMaker, run: dict[str, Any]) -> list[Finding]:
     return findings
 
 
-@check(RUN_008, applies=lambda run: run["status"] == REQUIRES_ACTION and run["required_action"] is not None)
-def tool_calls(finding: FindingMaker, run: dict[str, Any]) -> list[Finding]:
+@check(RUN_008, applies=lambda run: run["status"] == REQUIRES_ACTION and run["required_action"] is not None,
+       otherwise="no run was seen in requires_action")
+def tool_calls(finding: FindingMaker, run: Mapping[str, Any]) -> list[Finding]:
     """A requires_action run's tool calls are usable."""
     calls = run["required_action"]["submit_tool_outputs"]["tool_calls"]
     if not calls:
@@ -98,9 +109,10 @@ def tool_calls(finding: FindingMaker, run: dict[str, Any]) -> list[Finding]:
     return findings
 
 
-@check(RUN_009, applies=lambda usage: usage is not None)
-def usage_adds_up(finding: FindingMaker, usage: dict[str, Any]) -> list[Finding]:
+@check(RUN_009, applies=lambda run: run.get("usage") is not None, otherwise="no run carried usage")
+def usage_adds_up(finding: FindingMaker, run: Mapping[str, Any]) -> list[Finding]:
     """Usage counts are non-negative and add up."""
+    usage = run["usage"]
     counts = {key: usage[key] for key in ("prompt_tokens", "completion_tokens", "total_tokens")}
     if any(value < 0 for value in counts.values()):
         return [finding("a usage count is negative", observed=counts)]
@@ -112,7 +124,7 @@ def usage_adds_up(finding: FindingMaker, usage: dict[str, Any]) -> list[Finding]
 
 
 @check(RUN_010)
-def timestamps(finding: FindingMaker, run: dict[str, Any], now: float) -> list[Finding]:
+def timestamps(finding: FindingMaker, run: Mapping[str, Any], now: float) -> list[Finding]:
     """Timestamps are Unix seconds near our clock and in order."""
     created = run["created_at"]
     if abs(created - now) > CLOCK_SKEW:
