@@ -154,9 +154,8 @@ SINCE_2024Q2: tuple[SpecChange, ...] = (
                _no_ranking_options, lacks=frozenset({"ranking_options"})),
     SpecChange("no FunctionObject.strict (added 2024-08-06, b48827c)", _no_strict,
                lacks=frozenset({"function_strict"})),
-    SpecChange('response_format: "none", "auto" or {type: text | json_object}, type optional; no json_schema '
-               '(2024-08-06, b48827c, removed "none", added json_schema and made type required by splitting the '
-               "object in two)", _response_format_of_2024,
+    SpecChange('response_format "none", no json_schema, and the object is {type?: text | json_object} '
+               '(2024-08-06, b48827c: "none" removed, json_schema added, type made required)', _response_format_of_2024,
                lacks=frozenset({"json_schema"}), has=frozenset({"response_format_none"})),
     SpecChange("no parallel_tool_calls on requests and runs (added 2024-06-06, c2fa626)", _no_parallel_tool_calls,
                lacks=frozenset({"parallel_tool_calls"})),
