@@ -163,8 +163,9 @@ def invalid_requests(
     ``CreateThreadAndRunRequest`` schema of ``profile`` and of its descriptions is covered (see
     the module docstring for the few exceptions): the example is invalid for that profile, and
     an unknown key is now and then a property another profile has there (``parallel_tool_calls``
-    under v2-2024Q2, ``tool_resources`` under v1), which a server of this profile must reject. The other parameters are those of
-    ``create_thread_and_run_requests``: the valid body uses the target's ids and features;
+    under v2-2024Q2, ``tool_resources`` under v1), which a server of this profile must reject.
+    The other parameters are those of ``create_thread_and_run_requests``: the valid body uses
+    the target's ids and features;
     with ``stream`` True or False, ``stream`` itself is never the broken value.
 
     Raises ``ValueError`` for an unknown rule, or a rule no body of this target can break

@@ -435,7 +435,8 @@ def create_thread_and_run_requests(
     """Valid ``CreateThreadAndRunRequest`` bodies (``POST /v1/threads/runs``), as JSON-ready dicts.
 
     Every property, every ``oneOf``/``anyOf`` branch and every enum value of the profile's request
-    schema is generated (and nothing the profile lacks); optional properties are omitted, ``null`` (where nullable) or present.
+    schema is generated (and nothing the profile lacks); optional properties are omitted,
+    ``null`` (where nullable) or present.
     Boundaries are drawn often: temperature 0 and 2, top_p 0 and 1, max_*_tokens 256,
     max_num_results 1 and 50, score_threshold 0 and 1, chunk sizes 100 and 4096 with overlaps
     0 and half the size, last_messages 1, 20 tools, 20 code_interpreter files, 16 metadata
