@@ -14,17 +14,21 @@ Use them in your own property tests::
         assert client.post("/v1/threads/runs", content=invalid.content).status_code == 400
 
 - ``create_thread_and_run_requests``: valid bodies, every branch and boundary of the spec.
-- ``invalid_requests``: a valid body with exactly one rule broken, labelled (``InvalidRequest``).
+- ``invalid_requests``: a valid body with exactly one rule broken, labelled (``InvalidRequest``);
+  ``breakable_rules`` says which rules a target can have broken.
 - ``requests_forcing_requires_action``, ``requests_ending_incomplete``,
   ``requests_with_overrides``: valid bodies with a known outcome, for oracles.
 
 All take the same parameters describing the target (assistant ids, models, file and vector
 store ids, stream, features it lacks, spec profile); see ``create_thread_and_run_requests``.
+Under a spec profile (``SPEC_PROFILES``: ``v1``, ``v2-2024Q2``, ``v2-current``, the default)
+valid bodies use exactly that profile's surface and invalid ones break a rule of its schema.
 Invalid requests are labelled with their rule, one of ``INVALID_RULES``, and the catalogue
 requirement it belongs to.
 """
 
 from conformance.core.spec.profiles import (
+    DEFAULT_PROFILE,
     FEATURES,
     SPEC_PROFILES,
     SpecProfile,
@@ -38,6 +42,7 @@ from strategies.invalid import (
     SCHEMA_RULES,
     InvalidRequest,
     InvalidRule,
+    breakable_rules,
     invalid_requests,
 )
 from strategies.requests import create_thread_and_run_requests
@@ -49,6 +54,7 @@ from strategies.semantic import (
 )
 
 __all__ = [
+    "DEFAULT_PROFILE",
     "DESCRIPTION_RULES",
     "ECHOED_PROPERTIES",
     "FEATURES",
@@ -60,6 +66,7 @@ __all__ = [
     "InvalidRequest",
     "InvalidRule",
     "SpecProfile",
+    "breakable_rules",
     "create_thread_and_run_requests",
     "get_profile",
     "invalid_requests",

@@ -1,8 +1,9 @@
 """Invalid requests: a valid body with exactly one rule broken, labelled with that rule.
 
 The bodies start from ``request_bodies`` in dense mode (every optional property present), and
-``schema_sites`` says which rules the shipped schema puts on each value; a mutation breaks one
-of them and nothing else. Rules written only in descriptions (metadata limits, names, chunk
+``schema_sites`` says which rules the spec profile's schema puts on each value (the shipped
+schema's under the default profile, v2-current); a mutation breaks one of them, as that profile
+reads it, and nothing else. Rules written only in descriptions (metadata limits, names, chunk
 overlap) and raw-body rules (not JSON, not an object) come on top.
 
 Each rule is one record of ``INVALID_RULES``: its name, the requirement a body breaking it is
@@ -18,7 +19,9 @@ What is not generated, and why:
   are typed too (``chunking_strategy``: a non-object breaks ``type`` there and on both branches,
   and without those it matches both branches);
 - ``maxItems`` of ``vector_stores[].file_ids`` (100,000,000): too large to send;
-- ``format: uri`` of image URLs: an annotation in JSON Schema 2020-12, not an assertion.
+- ``format: uri`` of image URLs: an annotation in JSON Schema 2020-12, not an assertion;
+- under v1, the length limits of message content (1 to 256,000 characters): no rule breaks a
+  string's length, the shipped schema having none.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from hypothesis import reject
 from hypothesis import strategies as st
 
 from conformance.core.catalogue import REQ_002, REQ_003, REQ_004, REQ_005, Requirement
-from conformance.core.spec import SCHEMA_PREFIX, validator
+from conformance.core.spec import SCHEMA_PREFIX, Spec
 from conformance.core.spec.description_rules import (
     METADATA_MAX_KEY_LENGTH,
     METADATA_MAX_PAIRS,
@@ -42,15 +45,25 @@ from conformance.core.spec.description_rules import (
     NAME_PATTERN,
     description_rule_violations,
 )
-from conformance.core.spec.profiles import SpecProfile
+from conformance.core.spec.profiles import DEFAULT_PROFILE, SpecProfile
 from strategies.requests import json_schema_formats, request_bodies, static_chunking, vector_store_helpers
-from strategies.schema_sites import Location, Site, format_path, node, node_validator, sites
+from strategies.schema_sites import (
+    Location,
+    Site,
+    declared_properties,
+    format_path,
+    node,
+    node_validator,
+    properties_of_other_profiles,
+    sites,
+)
 from strategies.space import (
     DEFAULT_ASSISTANT_IDS,
     DEFAULT_FILE_IDS,
     DEFAULT_VECTOR_STORE_IDS,
     RequestSpace,
     make_request_space,
+    target_features,
 )
 from strategies.values import NAME_ALPHABET, NAME_MAX_LENGTH, texts_of_length
 
@@ -58,7 +71,8 @@ from strategies.values import NAME_ALPHABET, NAME_MAX_LENGTH, texts_of_length
 _LARGEST_MUTANT_ARRAY = 1000
 # Keywords that constrain values of every JSON type: a wrong type would break them as well.
 _TYPE_AGNOSTIC_KEYWORDS = frozenset({"enum", "const", "oneOf", "anyOf", "allOf", "not"})
-# Realistic unknown keys: createRun-only and v1 properties, then plain ones.
+# Realistic unknown keys: createRun-only and v1 properties, then plain ones; besides these, the
+# properties other spec profiles have at the object (schema_sites.properties_of_other_profiles).
 _UNKNOWN_KEYS = (
     "file_ids", "thread_id", "additional_instructions", "additional_messages", "reasoning_effort",
     "include", "unknown_property",
@@ -129,10 +143,6 @@ class InvalidRule:
     # alternatives (none: always breakable).
     needs: tuple[frozenset[str], ...] = ()
 
-    def breakable_with(self, features: Collection[str]) -> bool:
-        """True if a body using only ``features`` can break the rule."""
-        return not self.needs or any(needed <= frozenset(features) for needed in self.needs)
-
 
 def invalid_requests(
     *,
@@ -143,19 +153,23 @@ def invalid_requests(
     vector_store_ids: Sequence[str] = DEFAULT_VECTOR_STORE_IDS,
     stream: bool | None = None,
     exclude: Collection[str] = frozenset(),
-    profile: str | SpecProfile = "v2-current",
+    profile: str | SpecProfile = DEFAULT_PROFILE,
 ) -> st.SearchStrategy[InvalidRequest]:
     """Requests that break exactly one rule: a valid body and one mutation.
 
     ``violating`` picks the rules (one name or a collection of ``RULES``, the names of
     ``INVALID_RULES``; None: all of them);
     each example breaks one of them, the rules drawn about equally often. Every rule of the
-    shipped ``CreateThreadAndRunRequest`` schema and of its descriptions is covered (see the
-    module docstring for the few exceptions). The other parameters are those of
-    ``create_thread_and_run_requests``: the valid body uses the target's ids and features;
+    ``CreateThreadAndRunRequest`` schema of ``profile`` and of its descriptions is covered (see
+    the module docstring for the few exceptions): the example is invalid for that profile, and
+    an unknown key is now and then a property another profile has there (``parallel_tool_calls``
+    under v2-2024Q2, ``tool_resources`` under v1), which a server of this profile must reject.
+    The other parameters are those of ``create_thread_and_run_requests``: the valid body uses
+    the target's ids and features;
     with ``stream`` True or False, ``stream`` itself is never the broken value.
 
-    Raises ``ValueError`` for an unknown rule, or a rule no body of this target can break.
+    Raises ``ValueError`` for an unknown rule, or a rule no body of this target can break
+    (``breakable_rules`` says which can).
     """
     space = replace(
         make_request_space(assistant_ids=assistant_ids, models=models, file_ids=file_ids,
@@ -175,7 +189,7 @@ def invalid_requests(
             reject()  # e.g. minItems, and no message of the body has content parts
         apply = draw(st.sampled_from(ways))
         mutant, location, description = apply(draw, _clone(body))
-        if not _breaks_only(mutant, rule, location):
+        if not _breaks_only(mutant, rule, location, space.spec):
             reject()  # e.g. a chunk size below 100 that also breaks the overlap rule
         return InvalidRequest(
             body=mutant, path=format_path(location), rule=rule.name, requirement=rule.requirement,
@@ -204,19 +218,32 @@ def _requested_rules(violating: str | Collection[str] | None, space: RequestSpac
     unknown = requested - frozenset(RULES)
     if unknown or not requested:
         raise ValueError(f"unknown rules {sorted(unknown)}; known rules: {', '.join(RULES)}")
-    available = [rule for rule in INVALID_RULES if rule.name in requested and rule.breakable_with(space.features)]
+    available = [rule for rule in _breakable(space.features) if rule.name in requested]
     if violating is not None and len(available) != len(requested):
         missing = sorted(requested - {rule.name for rule in available})
         raise ValueError(f"no request of this target can break {missing}: a feature it needs is excluded")
     return tuple(available)
 
 
-def _breaks_only(mutant: Any, rule: InvalidRule, location: Location) -> bool:
-    """The guard behind the label: the mutant breaks the schema or exactly the labelled
+def breakable_rules(
+    *, exclude: Collection[str] = frozenset(), profile: str | SpecProfile = DEFAULT_PROFILE,
+) -> tuple[InvalidRule, ...]:
+    """The rules of ``INVALID_RULES`` some request of a target can break: one of spec ``profile``
+    that lacks the features ``exclude`` (e.g. under v1 not ``oneOf``, which needs tool_resources)."""
+    return _breakable(target_features(exclude, profile))
+
+
+def _breakable(features: frozenset[str]) -> tuple[InvalidRule, ...]:
+    return tuple(rule for rule in INVALID_RULES
+                 if not rule.needs or any(needed <= features for needed in rule.needs))
+
+
+def _breaks_only(mutant: Any, rule: InvalidRule, location: Location, spec: Spec) -> bool:
+    """The guard behind the label: the mutant breaks the profile's schema or exactly the labelled
     description rule, and nothing else."""
     if rule.kind == "raw":
         return True
-    schema_valid = validator("CreateThreadAndRunRequest").is_valid(mutant)
+    schema_valid = spec.validator("CreateThreadAndRunRequest").is_valid(mutant)
     violations = description_rule_violations(mutant)
     if rule.kind == "schema":
         return not schema_valid and not violations
@@ -233,7 +260,7 @@ def _at_sites(ways_at: Callable[[Site, _Context], Iterator[Apply]]) -> Ways:
     """The ways to break a rule written on schema nodes: at every site of the body (but ``stream``
     when the caller fixed it)."""
     def ways(body: dict[str, Any], context: _Context) -> Iterator[tuple[Location, Apply]]:
-        for site in sites(body):
+        for site in sites(body, context.space.spec):
             if site.location == ("stream",) and context.space.stream is not None:
                 continue
             for apply in ways_at(site, context):
@@ -306,7 +333,7 @@ def _one_of_sites(site: Site, context: _Context) -> Iterator[Apply]:
 
 
 def _schemas(site: Site, keyword: str) -> list[dict[str, Any]]:
-    return [schema for schema in map(node, site.matched) if keyword in schema]
+    return [schema for schema in (node(pointer, site.spec) for pointer in site.matched) if keyword in schema]
 
 
 def _object_schemas(site: Site, keyword: str) -> list[dict[str, Any]]:
@@ -332,19 +359,20 @@ def _is_number(value: Any) -> bool:
 
 
 @cache
-def _type_rule(possible: tuple[str, ...]) -> tuple[frozenset[str], int | None]:
+def _type_rule(possible: tuple[str, ...], spec: Spec) -> tuple[frozenset[str], int | None]:
     """The JSON types some branch accepts, and whether a wrong type breaks only ``type``:
     the lowest minimum of the integer branches (0 if none), or None when every typed branch
     also has a keyword that applies to values of any type, or when a typed node also has a
     ``oneOf``/``anyOf`` (its branches, the type aside, then match a wrong type alike)."""
     accepted: set[str] = set()
     for pointer in possible:
-        declared = node(pointer).get("type", ())
+        declared = node(pointer, spec).get("type", ())
         accepted |= {declared} if isinstance(declared, str) else set(declared)
     if "number" in accepted:
         accepted.add("integer")
-    typed = [node(p) for p in possible if "type" in node(p) and not (_TYPE_AGNOSTIC_KEYWORDS & node(p).keys())]
-    combined = any("type" in node(p) and {"oneOf", "anyOf"} & node(p).keys() for p in possible)
+    nodes = [node(pointer, spec) for pointer in possible]
+    typed = [schema for schema in nodes if "type" in schema and not (_TYPE_AGNOSTIC_KEYWORDS & schema.keys())]
+    combined = any("type" in schema and {"oneOf", "anyOf"} & schema.keys() for schema in nodes)
     if not typed or combined:
         return frozenset(accepted), None
     return frozenset(accepted), min((s.get("minimum", 0) for s in typed if s.get("type") == "integer"), default=0)
@@ -352,7 +380,7 @@ def _type_rule(possible: tuple[str, ...]) -> tuple[frozenset[str], int | None]:
 
 def _wrong_type_values(site: Site) -> list[Any]:
     """Values of a JSON type no branch at the site accepts, and that break nothing else."""
-    accepted, lowest = _type_rule(site.possible)
+    accepted, lowest = _type_rule(site.possible, site.spec)
     if lowest is None:
         return []
     value = site.value
@@ -381,14 +409,15 @@ def _retype(draw: st.DrawFn, body: dict[str, Any], site: Site) -> Mutant:
 def _has_enum_rule(site: Site) -> bool:
     # An enum constrains the value only if no branch also takes any string (model: anyOf
     # [string, enum] accepts every string).
-    plain_string = any(node(p).get("type") == "string" and "enum" not in node(p) for p in site.possible)
-    return not plain_string and any("enum" in node(p) for p in site.matched)
+    possible = [node(p, site.spec) for p in site.possible]
+    plain_string = any(schema.get("type") == "string" and "enum" not in schema for schema in possible)
+    return not plain_string and any("enum" in node(p, site.spec) for p in site.matched)
 
 
 def _leave_enum(draw: st.DrawFn, body: dict[str, Any], site: Site) -> Mutant:
     value = site.value
     candidates = dict.fromkeys((*_NEAR_MISSES, value.upper(), value.title(), value + " ", ""))
-    outside = [c for c in candidates if not any(node_validator(p).is_valid(c) for p in site.possible)]
+    outside = [c for c in candidates if not any(node_validator(p, site.spec).is_valid(c) for p in site.possible)]
     choice = draw(st.sampled_from(outside))
     path = format_path(site.location)
     return _put(body, site.location, choice), site.location, f"{path} is {choice!r}, not one of the enum"
@@ -431,12 +460,13 @@ def _remove(body: dict[str, Any], location: Location) -> Mutant:
     return body, location, f"required {format_path(location)} is missing"
 
 
-def _declared_properties(site: Site) -> set[str]:
-    return {key for pointer in site.possible for key in node(pointer).get("properties", {})}
-
-
 def _add_unknown(draw: st.DrawFn, body: dict[str, Any], site: Site) -> Mutant:
-    key = draw(st.sampled_from([k for k in _UNKNOWN_KEYS if k not in _declared_properties(site)]))
+    # Half the time, where there is one, a property of another spec profile: the mistake a client
+    # of another version makes.
+    elsewhere = properties_of_other_profiles(site)
+    declared = declared_properties(site)
+    keys = elsewhere if elsewhere and draw(st.booleans()) else [k for k in _UNKNOWN_KEYS if k not in declared]
+    key = draw(st.sampled_from(keys))
     _get(body, site.location)[key] = _clone(draw(st.sampled_from(_UNKNOWN_VALUES)))
     location = (*site.location, key)
     return body, location, f"{format_path(location)} is not a property of this object"
@@ -490,7 +520,7 @@ def _json_schema_name_sites(site: Site, context: _Context) -> Iterator[Apply]:
 
 def _chunk_overlap_sites(site: Site, context: _Context) -> Iterator[Apply]:
     chunk_keys = {"max_chunk_size_tokens", "chunk_overlap_tokens"}
-    if any(chunk_keys <= node(p).get("properties", {}).keys() for p in site.matched):
+    if any(chunk_keys <= node(p, site.spec).get("properties", {}).keys() for p in site.matched):
         yield lambda draw, body: _overlap_too_much(draw, body, site.location)
 
 
@@ -579,8 +609,8 @@ INVALID_RULES: tuple[InvalidRule, ...] = (
     InvalidRule("maximum", "schema", REQ_002, _at_sites(_maximum_sites), _needs(
         {"temperature"}, {"top_p"}, {"file_search", "max_num_results"}, {"file_search", "ranking_options"})),
     InvalidRule("maxItems", "schema", REQ_002, _at_sites(_max_items_sites),
-                _needs({"function"}, {"code_interpreter"}, {"file_search"})),
-    InvalidRule("minItems", "schema", REQ_002, _at_sites(_min_items_sites), _needs({"content_parts"})),
+                _needs({"function"}, {"code_interpreter"}, {"file_search"}, {"retrieval"}, {"file_ids"})),
+    InvalidRule("minItems", "schema", REQ_002, _at_sites(_min_items_sites), _needs({"content_parts"}, {"file_ids"})),
     InvalidRule("enum", "schema", REQ_002, _at_sites(_enum_sites)),
     InvalidRule("required", "schema", REQ_002, _at_sites(_required_sites)),
     InvalidRule("additionalProperties", "schema", REQ_002, _at_sites(_additional_properties_sites)),

@@ -1,4 +1,6 @@
-"""Valid ``CreateThreadAndRunRequest`` bodies, built property by property from the shipped spec.
+"""Valid ``CreateThreadAndRunRequest`` bodies, built property by property from a spec profile's
+request schema (the shipped spec's by default): a branch is drawn only if the profile (and the
+target) has its feature, so that every body validates against the profile's schema.
 
 Each function returns the strategy for one schema of the request; ``request_bodies`` puts them
 together. Optional properties are omitted, ``null`` (where nullable) or present, in that order
@@ -10,7 +12,7 @@ and ``"required"`` comes only with tools;
 ``truncation_strategy`` of type ``last_messages`` always has a count; ``thread`` is never
 ``null``; no unknown keys, not even in the open nested objects; message text is never empty;
 attachments name at least one tool; function tools have distinct names and a request has at
-most one code_interpreter and one file_search tool; function ``parameters`` and json_schema
+most one code_interpreter, one file_search and one retrieval tool; function ``parameters`` and json_schema
 ``schema`` stay within the strict Structured Outputs subset, so ``strict: true`` is always
 satisfiable; ``chunk_overlap_tokens`` is not negative (the spec gives no minimum).
 """
@@ -23,7 +25,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.core.spec.profiles import SpecProfile
+from conformance.core.spec.profiles import DEFAULT_PROFILE, SpecProfile
 from strategies.space import (
     DEFAULT_ASSISTANT_IDS,
     DEFAULT_FILE_IDS,
@@ -45,6 +47,7 @@ from strategies.values import (
 
 MAX_TOOLS = 20
 MAX_CODE_INTERPRETER_FILES = 20
+MAX_MESSAGE_FILES = 10  # v1's message file_ids
 MAX_VECTOR_STORES = 1
 MIN_MAX_TOKENS = 256
 # Not a spec limit: a bound that keeps the values within a signed 32-bit integer.
@@ -95,11 +98,11 @@ def _lists(space: RequestSpace, elements: st.SearchStrategy[Any], most: int,
     return st.lists(elements, max_size=most, **kwargs)
 
 
-def _ids(space: RequestSpace, pool: tuple[str, ...], most: int) -> st.SearchStrategy[list[str]]:
-    """Id lists from ``pool`` of up to ``most`` ids, ``most`` often; when dense, 1 or 2 ids."""
+def _ids(space: RequestSpace, pool: tuple[str, ...], most: int, least: int = 0) -> st.SearchStrategy[list[str]]:
+    """Id lists from ``pool`` of ``least`` to ``most`` ids, ``most`` often; when dense, 1 or 2 ids."""
     if space.dense and pool:
         return _lists(space, st.sampled_from(pool), min(most, len(pool)), unique=True)
-    return id_lists(pool, most)
+    return id_lists(pool, most, min_size=least)
 
 
 def _metadata(space: RequestSpace) -> st.SearchStrategy[dict[str, str]]:
@@ -162,9 +165,7 @@ def tool_identity(tool: dict[str, Any]) -> str:
 
 def tool_lists(space: RequestSpace) -> st.SearchStrategy[list[dict[str, Any]]]:
     """Up to 20 tools, 20 often; when dense, one tool of each kind and a second function."""
-    kinds = []
-    if space.has("code_interpreter"):
-        kinds.append(objects({"type": st.just("code_interpreter")}))
+    kinds = [objects({"type": st.just(kind)}) for kind in ("code_interpreter", "retrieval") if space.has(kind)]
     if space.has("file_search"):
         kinds.append(file_search_tools(space))
     if space.has("function"):
@@ -320,6 +321,8 @@ def messages(space: RequestSpace) -> st.SearchStrategy[dict[str, Any]]:
         fields["attachments"] = optional(
             space, _lists(space, attachments(space), 3), nullable=True
         )
+    if space.has("file_ids") and space.file_ids:
+        fields["file_ids"] = optional(space, _ids(space, space.file_ids, MAX_MESSAGE_FILES, least=1), nullable=False)
     fields["metadata"] = optional(space, _metadata(space), nullable=True)
     return objects(fields)
 
@@ -427,12 +430,13 @@ def create_thread_and_run_requests(
     vector_store_ids: Sequence[str] = DEFAULT_VECTOR_STORE_IDS,
     stream: bool | None = None,
     exclude: Collection[str] = frozenset(),
-    profile: str | SpecProfile = "v2-current",
+    profile: str | SpecProfile = DEFAULT_PROFILE,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid ``CreateThreadAndRunRequest`` bodies (``POST /v1/threads/runs``), as JSON-ready dicts.
 
-    Every property, every ``oneOf``/``anyOf`` branch and every enum value of the request
-    schema is generated; optional properties are omitted, ``null`` (where nullable) or present.
+    Every property, every ``oneOf``/``anyOf`` branch and every enum value of the profile's request
+    schema is generated (and nothing the profile lacks); optional properties are omitted,
+    ``null`` (where nullable) or present.
     Boundaries are drawn often: temperature 0 and 2, top_p 0 and 1, max_*_tokens 256,
     max_num_results 1 and 50, score_threshold 0 and 1, chunk sizes 100 and 4096 with overlaps
     0 and half the size, last_messages 1, 20 tools, 20 code_interpreter files, 16 metadata
@@ -449,13 +453,15 @@ def create_thread_and_run_requests(
     - ``models``: models the target serves, for ``model``; None: ``gpt-4o`` or ``gpt-4o-mini``.
       ``model`` is also omitted or ``null`` (the assistant's model).
     - ``file_ids``: files that exist (code_interpreter files, image_file parts, attachments,
-      vector store helpers). Give 20 or more to avoid repeated ids in 20-file lists; with none,
+      vector store helpers, v1 message file_ids). Give 20 or more to avoid repeated ids in 20-file lists; with none,
       no body refers to a file.
     - ``vector_store_ids``: vector stores that exist, for ``file_search.vector_store_ids``.
     - ``stream``: None draws ``stream`` omitted, false, null or true; True or False fixes it.
     - ``exclude``: features the target lacks (names from ``strategies.FEATURES``, e.g.
       ``{"code_interpreter", "json_schema", "image_url"}``); their branches are never drawn.
-    - ``profile``: the spec version, a name from ``strategies.SPEC_PROFILES`` or a ``SpecProfile``.
+    - ``profile``: the spec version, a name from ``strategies.SPEC_PROFILES`` (``v1``,
+      ``v2-2024Q2``, ``v2-current``, the default) or a ``SpecProfile``: bodies use exactly its
+      surface (under v1: retrieval tools, message file_ids, no tool_resources, no top_p...).
 
     Raises ``ValueError`` for an unknown feature or profile, or no assistant id.
     """

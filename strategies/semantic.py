@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.core.spec.profiles import SpecProfile
+from conformance.core.spec.profiles import DEFAULT_PROFILE, SpecProfile
 from strategies.requests import MAX_TOOLS, MIN_MAX_TOKENS, function_tools, request_bodies, tool_lists
 from strategies.space import (
     DEFAULT_ASSISTANT_IDS,
@@ -45,7 +45,7 @@ def requests_forcing_requires_action(
     vector_store_ids: Sequence[str] = DEFAULT_VECTOR_STORE_IDS,
     stream: bool | None = None,
     exclude: Collection[str] = frozenset(),
-    profile: str | SpecProfile = "v2-current",
+    profile: str | SpecProfile = DEFAULT_PROFILE,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid bodies whose run must stop in ``requires_action``: ``tools`` has at least one
     function, and ``tool_choice`` names one of them
@@ -88,7 +88,7 @@ def requests_ending_incomplete(
     vector_store_ids: Sequence[str] = DEFAULT_VECTOR_STORE_IDS,
     stream: bool | None = None,
     exclude: Collection[str] = frozenset(),
-    profile: str | SpecProfile = "v2-current",
+    profile: str | SpecProfile = DEFAULT_PROFILE,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid bodies whose run must end ``incomplete`` (reason ``max_completion_tokens``):
     ``max_completion_tokens`` is 256 and the last thread message is a user message of at
@@ -98,10 +98,11 @@ def requests_ending_incomplete(
     ``tool_choice`` is ``"none"`` (no tool call, hence no ``requires_action``).
 
     Parameters as for ``create_thread_and_run_requests``. Raises ``ValueError`` if the target
-    lacks the max_*_tokens properties.
+    lacks the max_*_tokens properties, or runs that end incomplete (v1: such a run ends
+    ``completed``, with ``incomplete_details``).
     """
     space = _request_space(
-        ("max_tokens",),
+        ("max_tokens", "run_incomplete"),
         assistant_ids=assistant_ids, models=models, file_ids=file_ids, vector_store_ids=vector_store_ids,
         stream=stream, exclude=exclude, profile=profile,
     )
@@ -129,7 +130,7 @@ def requests_with_overrides(
     vector_store_ids: Sequence[str] = DEFAULT_VECTOR_STORE_IDS,
     stream: bool | None = None,
     exclude: Collection[str] = frozenset(),
-    profile: str | SpecProfile = "v2-current",
+    profile: str | SpecProfile = DEFAULT_PROFILE,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid bodies in which every property the run object echoes (``ECHOED_PROPERTIES``:
     model, instructions, tools, metadata, temperature, top_p, max_*_tokens,

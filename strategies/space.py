@@ -1,4 +1,5 @@
-"""The request space: the ids, models and features requests may use on the server under test.
+"""The request space: the ids, models, spec profile and features requests may use on the server
+under test.
 
 Every public strategy takes the same keyword parameters and turns them into a ``RequestSpace``
 with ``make_request_space``, so they are validated once and in one place.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from conformance.core.spec import Spec, spec_for
 from conformance.core.spec.profiles import FEATURES, SpecProfile, get_profile
 
 DEFAULT_ASSISTANT_IDS = ("asst_conformance",)
@@ -25,7 +27,8 @@ class RequestSpace:
     file_ids: tuple[str, ...]
     vector_store_ids: tuple[str, ...]
     stream: bool | None
-    features: frozenset[str]
+    features: frozenset[str]  # the profile's, less those excluded
+    spec: Spec  # the profile's: valid bodies validate against its request schema
     # Every optional property present and not null, arrays of 1 or 2 items, no boundary sizes:
     # the small, complete bodies invalid requests start from, so that every rule of the schema
     # has a value to break.
@@ -45,10 +48,7 @@ def make_request_space(
     exclude: Collection[str],
     profile: str | SpecProfile,
 ) -> RequestSpace:
-    resolved = get_profile(profile)
-    unknown = set(exclude) - FEATURES.keys()
-    if unknown:
-        raise ValueError(f"unknown features in exclude: {sorted(unknown)}; known: {', '.join(FEATURES)}")
+    features = target_features(exclude, profile)
     if not assistant_ids:
         raise ValueError("assistant_ids must name at least one assistant")
     if models is not None and not models:
@@ -65,5 +65,14 @@ def make_request_space(
         file_ids=tuple(file_ids),
         vector_store_ids=tuple(vector_store_ids),
         stream=stream,
-        features=resolved.features - frozenset(exclude),
+        features=features,
+        spec=spec_for(profile),
     )
+
+
+def target_features(exclude: Collection[str], profile: str | SpecProfile) -> frozenset[str]:
+    """The features of a target of spec ``profile`` that lacks ``exclude``."""
+    unknown = set(exclude) - FEATURES.keys()
+    if unknown:
+        raise ValueError(f"unknown features in exclude: {sorted(unknown)}; known: {', '.join(FEATURES)}")
+    return get_profile(profile).features - frozenset(exclude)

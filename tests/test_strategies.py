@@ -298,8 +298,8 @@ def test_a_profile_switches_branches_only():
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: create_thread_and_run_requests(profile="v2-2024Q2"), "unknown spec profile 'v2-2024Q2'"),
-    (lambda: create_thread_and_run_requests(exclude={"retrieval"}), "unknown features in exclude"),
+    (lambda: create_thread_and_run_requests(profile="v3"), "unknown spec profile 'v3'"),
+    (lambda: create_thread_and_run_requests(exclude={"teleport"}), "unknown features in exclude"),
     (lambda: create_thread_and_run_requests(assistant_ids=[]), "at least one assistant"),
     (lambda: strategies.requests_forcing_requires_action(exclude={"function"}), "lacks: ['function']"),
     (lambda: strategies.requests_ending_incomplete(exclude={"max_tokens"}), "lacks: ['max_tokens']"),

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from pydantic import ValidationError
-from test_strategies import assert_valid, draw
+from test_strategies import assert_valid, draw, structural_values
 from test_strategies_schema import broken_only_by, closure, pointers_at, resolve, schema_inventory, template_of
 
 import strategies
@@ -210,7 +210,8 @@ def test_violating_picks_the_rules():
 @given(invalid_requests(stream=True, violating=SCHEMA_RULES + DESCRIPTION_RULES, exclude={"image_url"}))
 def test_a_fixed_stream_is_never_the_broken_value(example):
     assert example.body["stream"] is True and example.location != ("stream",)
-    assert "image_url" not in json.dumps(example.valid_body)
+    # Not inside function parameters, where any word may be a property name.
+    assert not any("image_url" in (location[-1], value) for location, value in structural_values(example.valid_body))
     assert_breaks_exactly_its_rule(example)
 
 

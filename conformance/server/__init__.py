@@ -1,7 +1,8 @@
-"""The reference server: a deterministic Assistants v2 implementation with a fake model.
+"""The reference server: a deterministic Assistants implementation with a fake model.
 
 ``create_app(ServerConfig(...))`` builds the ASGI app; ``background.running_server(app)``
-serves it on a free loopback port. See fake_model.py for what runs produce.
+serves it on a free loopback port. See fake_model.py for what runs produce. It serves one spec
+profile (``ServerConfig.spec_profile``; v2-current by default): v1, v2-2024Q2 or v2-current.
 """
 
 from __future__ import annotations

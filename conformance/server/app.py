@@ -22,6 +22,7 @@ from conformance.server.errors import (
     server_error_handler,
 )
 from conformance.server.event_stream import event_stream
+from conformance.server.objects import JSON
 from conformance.server.pagination import page_query
 from conformance.server.responses import json_response
 from conformance.server.store import Store
@@ -80,9 +81,13 @@ def _events(stream: AsyncIterator[bytes]) -> Response:
 
 
 # --- assistants -----------------------------------------------------------------------------
+def _checked(schema_name: str, body: JSON, request: Request) -> None:
+    check_body(schema_name, body, _store(request).config.spec)
+
+
 async def create_assistant(request: Request) -> Response:
     body = await json_object(request)
-    check_body("CreateAssistantRequest", body)
+    _checked("CreateAssistantRequest", body, request)
     return json_response(_store(request).create_assistant(body))
 
 
@@ -97,7 +102,7 @@ async def delete_assistant(request: Request) -> Response:
 # --- threads and runs -----------------------------------------------------------------------
 async def create_thread_and_run(request: Request) -> Response:
     body = await json_object(request)
-    check_body("CreateThreadAndRunRequest", body)  # errors answer as JSON, before any event
+    _checked("CreateThreadAndRunRequest", body, request)  # errors answer as JSON, before any event
     store = _store(request)
     run = store.create_thread_and_run(body)
     if body.get("stream"):
@@ -128,7 +133,7 @@ async def cancel_run(request: Request) -> Response:
 
 async def submit_tool_outputs(request: Request) -> Response:
     body = await json_object(request)
-    check_body("SubmitToolOutputsRunRequest", body)
+    _checked("SubmitToolOutputsRunRequest", body, request)
     store, params = _store(request), request.path_params
     run, cursor = store.submit_tool_outputs(params["thread_id"], params["run_id"], body["tool_outputs"])
     if body.get("stream"):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from conformance.core.spec.profiles import DEFAULT_PROFILE, SPEC_PROFILES
+
 DEFAULT_DELAY = 0.2  # slower than the tests' default, so a person can watch a stream unfold
 
 
@@ -14,6 +16,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="require 'Authorization: Bearer KEY' on every request (default: no auth)")
     parser.add_argument("--delay", metavar="SECONDS", type=_non_negative, default=DEFAULT_DELAY,
                         help="seconds between two status changes of a run (default: %(default)s)")
+    parser.add_argument("--spec-profile", choices=list(SPEC_PROFILES), default=DEFAULT_PROFILE.name,
+                        help="the spec version to serve: its request schemas, object fields and stream events "
+                             f"({'; '.join(f'{p.name}: {p.summary}' for p in SPEC_PROFILES.values())}) "
+                             "(default: %(default)s)")
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -22,9 +28,10 @@ def execute(args: argparse.Namespace) -> int:
     from conformance.server.app import create_app
     from conformance.server.config import ServerConfig
 
-    app = create_app(ServerConfig(api_key=args.api_key, step_delay=args.delay))
+    app = create_app(ServerConfig(api_key=args.api_key, step_delay=args.delay, spec_profile=args.spec_profile))
     url = f"http://{_url_host(args.host)}:{args.port}/v1"
     auth = "a bearer key is required" if args.api_key else "no key required"
+    served = f"spec profile {args.spec_profile}, OpenAI-Beta: {SPEC_PROFILES[args.spec_profile].beta}"
 
     class AnnouncingServer(uvicorn.Server):
         """Prints the URL once the socket is actually listening."""
@@ -32,7 +39,7 @@ def execute(args: argparse.Namespace) -> int:
         async def startup(self, sockets: list | None = None) -> None:  # type: ignore[override]
             await super().startup(sockets)
             if self.started:
-                print(f"Reference server listening on {url} ({auth}); press Ctrl-C to stop.", flush=True)
+                print(f"Reference server listening on {url} ({served}; {auth}); press Ctrl-C to stop.", flush=True)
 
     server = AnnouncingServer(
         uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", lifespan="off")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from conformance.core.spec import Spec, spec_for
+from conformance.core.spec.profiles import DEFAULT_PROFILE, SpecProfile, get_profile
+
 
 @dataclass(frozen=True)
 class ServerConfig:
@@ -15,13 +18,16 @@ class ServerConfig:
       completed); message deltas are spread over the in_progress step;
     - ``expires_after``: seconds from a run's creation to its ``expires_at``; a run still
       active then (in practice: waiting in requires_action) becomes ``expired``;
-    - ``stream_chunk_words``: words per ``thread.message.delta`` fragment.
+    - ``stream_chunk_words``: words per ``thread.message.delta`` fragment;
+    - ``spec_profile``: the spec version served (a name of ``SPEC_PROFILES`` or a ``SpecProfile``):
+      requests are validated against its schemas, objects have its fields, streams its events.
     """
 
     api_key: str | None = field(default=None, repr=False)
     step_delay: float = 0.02
     expires_after: int = 600
     stream_chunk_words: int = 2
+    spec_profile: str | SpecProfile = DEFAULT_PROFILE.name
 
     def __post_init__(self) -> None:
         if self.step_delay < 0:
@@ -32,3 +38,9 @@ class ServerConfig:
             raise ValueError("stream_chunk_words must be >= 1")
         if self.api_key == "":
             raise ValueError("api_key must be None or a non-empty string")
+        get_profile(self.spec_profile)  # an unknown name fails here, not at the first request
+
+    @property
+    def spec(self) -> Spec:
+        """The spec of the profile served."""
+        return spec_for(self.spec_profile)

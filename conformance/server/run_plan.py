@@ -9,6 +9,12 @@ stream events to the run's log, which streams tail (event_stream.py).
 
 Pacing: a status change every ``step_delay`` seconds; message and argument deltas are spread
 evenly inside the in_progress step.
+
+A run that runs out of tokens ends ``incomplete`` (reason in ``incomplete_details``), except under
+a spec profile without that status (v1, before 2024-05-13): there it ends ``completed``, with the
+same ``incomplete_details``, as v1's descriptions of max_prompt_tokens and max_completion_tokens
+said ("the run will end with status `complete`. See `incomplete_details` for more info"); its
+reply message still ends ``incomplete`` (reason ``max_tokens``), a status v1 messages had.
 """
 
 from __future__ import annotations
@@ -57,6 +63,7 @@ class RunState:
     def __init__(self, data: JSON, thread: ThreadState, config: ServerConfig) -> None:
         self.data = data
         self.thread = thread
+        self.spec = config.spec
         self.delay = config.step_delay
         self.chunk_words = config.stream_chunk_words
         self.steps: dict[str, JSON] = {}
@@ -149,14 +156,14 @@ class RunState:
             messages=[(m["role"], objects.message_text(m)) for m in self.thread.messages.values()],
             tools=run["tools"],
             tool_choice=run["tool_choice"],
-            parallel_tool_calls=run["parallel_tool_calls"],
+            parallel_tool_calls=run.get("parallel_tool_calls", True),  # absent before 2024-06-06: true
             tool_outputs=tool_outputs,
             prompt_budget=None if max_prompt is None else max_prompt - self.prompt_used,
             completion_budget=None if max_completion is None else max_completion - self.completion_used,
         )
 
     def _plan_reply(self, at: float, end: float, output: ModelOutput) -> None:
-        message = objects.assistant_message(self.data, int(at))
+        message = objects.assistant_message(self.data, int(at), self.spec)
         details = {"type": "message_creation", "message_creation": {"message_id": message["id"]}}
         step = self._open_step(details, at)
         self.thread.messages[message["id"]] = message
@@ -237,8 +244,9 @@ class RunState:
         run["expires_at"] = None
         if incomplete_reason:
             run["incomplete_details"] = {"reason": incomplete_reason}
+        if incomplete_reason and self.spec.profile.has("run_incomplete"):
             self._set_status("incomplete")
-        else:
+        else:  # under v1 also a run that ran out of tokens (see the module docstring)
             run["completed_at"] = int(at)
             self._set_status("completed")
 

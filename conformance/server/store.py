@@ -31,7 +31,7 @@ class Store:
     # --- assistants -------------------------------------------------------------------------
     def create_assistant(self, body: JSON) -> JSON:
         with self._lock:
-            assistant = objects.assistant(body, int(self.clock()))
+            assistant = objects.assistant(body, int(self.clock()), self.config.spec)
             self._assistants[assistant["id"]] = assistant
             return copy.deepcopy(assistant)
 
@@ -55,13 +55,14 @@ class Store:
             assistant = self._assistant(body["assistant_id"], param="assistant_id")
             now = self.clock()
             request_thread = body.get("thread") or {}
-            thread = ThreadState(objects.thread(request_thread, int(now)))
+            spec = self.config.spec
+            thread = ThreadState(objects.thread(request_thread, int(now), spec))
             thread_id = thread.data["id"]
             for message in request_thread.get("messages", []):
-                stored = objects.user_message(message, thread_id, int(now))
+                stored = objects.user_message(message, thread_id, int(now), spec)
                 thread.messages[stored["id"]] = stored
             run = RunState(
-                objects.run(body, assistant, thread_id, int(now), self.config.expires_after), thread, self.config
+                objects.run(body, assistant, thread_id, int(now), self.config.expires_after, spec), thread, self.config
             )
             thread.runs[run.data["id"]] = run
             self._threads[thread_id] = thread

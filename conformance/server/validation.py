@@ -1,4 +1,4 @@
-"""Request bodies: parsed strictly, then checked against the shipped spec and its prose rules.
+"""Request bodies: parsed strictly, then checked against the served spec profile and its prose rules.
 
 A failure becomes a 400 whose ``param`` names the offending field (``temperature``,
 ``thread.messages[0].role``) and whose ``code`` says what is wrong, in the API's own words
@@ -17,10 +17,10 @@ from typing import Any
 import jsonschema_rs
 from starlette.requests import Request
 
+from conformance.core.spec import Spec
+from conformance.core.spec.description_rules import description_rule_violations
 from conformance.server.errors import ApiError, bad_request
 from conformance.server.objects import JSON
-from conformance.core.spec import schema
-from conformance.core.spec.description_rules import description_rule_violations
 
 MAX_MESSAGE_DETAIL = 200
 _Kind = jsonschema_rs.ValidationErrorKind
@@ -43,9 +43,10 @@ async def json_object(request: Request) -> JSON:
     return body
 
 
-def check_body(schema_name: str, body: JSON) -> None:
-    """Raise a 400 for the first way ``body`` breaks ``schema_name`` or a description rule."""
-    validator = _validator(schema_name)
+def check_body(schema_name: str, body: JSON, spec: Spec) -> None:
+    """Raise a 400 for the first way ``body`` breaks ``schema_name`` of ``spec`` or a description
+    rule (under v2-2024Q2, ``parallel_tool_calls`` is an unknown parameter)."""
+    validator = _validator(schema_name, spec)
     error = next(validator.iter_errors(body), None)
     if error is not None:
         raise _explain(_most_specific(error))
@@ -56,10 +57,10 @@ def check_body(schema_name: str, body: JSON) -> None:
 
 
 @cache
-def _validator(schema_name: str) -> jsonschema_rs.Validator:
-    # The same schema as conformance.core.spec.validator(name); compiled here too because choosing
-    # `param` and `code` needs the raw error kinds, which SchemaError does not carry.
-    return jsonschema_rs.validator_for(schema(schema_name))
+def _validator(schema_name: str, spec: Spec) -> jsonschema_rs.Validator:
+    # The same schema as spec.validator(name); compiled here too because choosing `param` and
+    # `code` needs the raw error kinds, which SchemaError does not carry.
+    return jsonschema_rs.validator_for(spec.schema(schema_name))
 
 
 def _most_specific(error: jsonschema_rs.ValidationError) -> jsonschema_rs.ValidationError:

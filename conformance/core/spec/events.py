@@ -7,9 +7,8 @@ examples and descriptions (see the streaming requirements of the catalogue).
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
-from conformance.core.spec import SCHEMA_PREFIX, document
+from conformance.core.spec.profile_spec import shipped_document, spec_for
 
 DONE = "done"
 ERROR = "error"
@@ -25,38 +24,20 @@ MESSAGE_FINAL = frozenset({"completed", "incomplete"})
 
 @cache
 def event_data_schemas() -> dict[str, str]:
-    """Every event name of the spec's AssistantStreamEvent -> the schema of its data.
-
-    Read from the spec: the members of the union (and of the unions it names) are
-    ``{event: <const>, data: <$ref>}`` objects; ``done``'s data is a literal instead
-    (``done_data``), so ``done`` is not in this table.
-    """
-    schemas = document()["components"]["schemas"]
-    table: dict[str, str] = {}
-
-    def collect(member: dict[str, Any]) -> None:
-        if "$ref" in member:
-            collect(schemas[member["$ref"].removeprefix(SCHEMA_PREFIX)])
-        elif "oneOf" in member:
-            for variant in member["oneOf"]:
-                collect(variant)
-        elif "$ref" in member["properties"]["data"]:
-            [name] = member["properties"]["event"]["enum"]
-            table[name] = member["properties"]["data"]["$ref"].removeprefix(SCHEMA_PREFIX)
-
-    collect(schemas["AssistantStreamEvent"])
-    return table
+    """Every event name of the shipped spec's AssistantStreamEvent -> the schema of its data
+    (``Spec.event_data_schemas`` of v2-current; another profile's: ``spec_for(profile)``)."""
+    return spec_for().event_data_schemas()
 
 
 @cache
 def done_data() -> str:
     """The data of the ``done`` event, as the spec's DoneEvent states it (``[DONE]``)."""
-    [literal] = document()["components"]["schemas"]["DoneEvent"]["properties"]["data"]["enum"]
+    [literal] = shipped_document()["components"]["schemas"]["DoneEvent"]["properties"]["data"]["enum"]
     return str(literal)
 
 
 def is_known(name: str) -> bool:
-    return name == DONE or name in event_data_schemas()
+    return spec_for().is_known_event(name)
 
 
 def is_done(name: str, data: str) -> bool:
