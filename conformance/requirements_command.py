@@ -8,6 +8,7 @@ import textwrap
 from typing import Any
 
 from conformance.core.catalogue import CATALOGUE
+from conformance.core.claims import BEHAVIOURS, CLAIMABLE, OPTIONAL
 from conformance.core.spec.profiles import DEFAULT_PROFILE, SPEC_PROFILES, SpecProfile
 
 
@@ -15,6 +16,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true",
                         help="print the catalogue as JSON (with --spec-profile: an object of the catalogue, "
                              "'requirements', and the profile, 'spec_profile')")
+    parser.add_argument("--features", action="store_true",
+                        help="print instead the features a target may claim (--claims, --without): which are "
+                             "optional, and which requirements only they exercise")
     parser.add_argument("--spec-profile", choices=list(SPEC_PROFILES), default=None,
                         help=f"after the catalogue, print how this spec version differs from {DEFAULT_PROFILE.name}: "
                              "its OpenAI-Beta header and each change of the spec it undoes, with its date")
@@ -22,6 +26,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     profile = SPEC_PROFILES[args.spec_profile] if args.spec_profile else None
+    if args.features:
+        rows = _features(profile or DEFAULT_PROFILE)
+        print(json.dumps(rows, indent=2) if args.json else "\n".join(_feature_lines(rows)))
+        return 0
     if args.json:
         rows = [
             {"id": r.id, "level": r.level.value, "area": r.area.value, "text": r.text, "spec": r.spec}
@@ -38,6 +46,29 @@ def execute(args: argparse.Namespace) -> int:
         print()
         print("\n".join(_profile_lines(profile)))
     return 0
+
+
+def _features(profile: SpecProfile) -> list[dict[str, Any]]:
+    """Every claimable feature: what it is, whether a certified server may lack it, whether the
+    spec profile has it, and the requirements only it (or features like it) exercise."""
+    return [
+        {"feature": name, "description": description, "optional": name in OPTIONAL,
+         "in_profile": name in profile.features or name in BEHAVIOURS,
+         "requirements": [r.id for r in CATALOGUE if name in r.features]}
+        for name, description in CLAIMABLE.items()
+    ]
+
+
+def _feature_lines(rows: list[dict[str, Any]]) -> list[str]:
+    lines = ["Features a target may claim (every one is claimed unless a claims file or --without says not):"]
+    for row in rows:
+        marks = [word for word, shown in (("optional", row["optional"]), ("core", not row["optional"]),
+                                          ("not in this spec profile", not row["in_profile"])) if shown]
+        lines.append(f"{row['feature']:<22} {', '.join(marks)}")
+        lines.append(textwrap.fill(row["description"], 88, initial_indent="    ", subsequent_indent="    "))
+        if row["requirements"]:
+            lines.append(f"    unsupported without it (or the features like it): {', '.join(row['requirements'])}")
+    return lines
 
 
 def _profile_json(profile: SpecProfile) -> dict[str, Any]:

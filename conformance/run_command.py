@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the engine loads when a run starts, not when the CLI does
 EMBEDDED_MODELS = ("gpt-4o", "gpt-4o-mini")  # two, so that a model override is observable
 PROFILE_NAMES = ("quick", "standard", "deep")
 REPORT_FORMATS = ("json", "junit", "html", "markdown")
+SPEC_PROFILE_NAMES = ("v1", "v2-2024Q2", "v2-current")  # kept equal to SPEC_PROFILES by a test
 DEFAULT_REPORT_ROOT = "conformance-reports"
 PLAIN_PROGRESS_INTERVAL = 10.0  # seconds between progress lines when stderr is not a terminal
 
@@ -44,7 +45,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     target.add_argument("--api-key", metavar="KEY",
                         help="bearer key (default: $OPENAI_API_KEY); never printed or written")
     target.add_argument("--header", metavar="'Name: value'", action="append", default=[], type=_header,
-                        help="send this header on every request (repeatable; overrides OpenAI-Beta: assistants=v2)")
+                        help="send this header on every request (repeatable; overrides the spec profile's OpenAI-Beta)")
     target.add_argument("--secret-header", metavar="NAME", action="append", default=[],
                         help="redact this header's value in every report and output (repeatable)")
     target.add_argument("--assistant-id", metavar="ID",
@@ -91,6 +92,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     claims.add_argument("--without", metavar="FEATURE", action="append", default=[],
                         help="a feature the target does not offer (repeatable): never sent, and requirements only it "
                              "exercises are unsupported, not failed; `conformance requirements --features` lists them")
+    claims.add_argument("--spec-profile", metavar="PROFILE", choices=SPEC_PROFILE_NAMES,
+                        help="the request surface the target is judged against: "
+                             f"{', '.join(SPEC_PROFILE_NAMES)} (default: the claims file's, else v2-current; "
+                             "`conformance requirements --spec-profile P` lists what each changes)")
     claims.add_argument("--certify", action="store_true",
                         help="a certification run: refuse anything that would weaken it (leaving out a feature that "
                              "is not optional, --max-requests, --max-time, a profile other than standard)")
@@ -117,6 +122,9 @@ def execute(args: argparse.Namespace) -> int:
         claims = _claims(args)
     except ClaimsError as error:
         return _usage_error(str(error))
+    if args.spec_profile and claims.spec_profile and args.spec_profile != claims.spec_profile:
+        return _usage_error(f"--spec-profile {args.spec_profile}: the claims file says {claims.spec_profile}")
+    spec_profile = args.spec_profile or claims.spec_profile or "v2-current"
     if args.certify:
         weakening = _weakening(args, claims)
         if weakening:
@@ -131,7 +139,7 @@ def execute(args: argparse.Namespace) -> int:
                             secret_headers=frozenset(args.secret_header)).redactor()
     previous = signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops a run as Ctrl-C does
     try:
-        return _certify(args, base_url, api_key, seed, report_dir, claims)
+        return _certify(args, base_url, api_key, seed, report_dir, claims, spec_profile)
     except Exception:  # a bug of ours, never the target's fault: exit 3, said as such
         _say(redactor, f"internal error (a bug of the suite, not of the target):\n{traceback.format_exc()}")
         return 3
@@ -190,12 +198,13 @@ def _weakening(args: argparse.Namespace, claims: Claims) -> str | None:
 
 
 def _certify(args: argparse.Namespace, base_url: str | None, api_key: str | None, seed: int, report_dir: Path,
-             claims: Claims) -> int:
+             claims: Claims, spec_profile: str) -> int:
     from conformance.core.catalogue import AUTH_001
     from conformance.core.errors import Interrupted, SetupError
+    from conformance.core.spec.profiles import get_profile
     from conformance.engine import RUN_PROFILES, ClientConfig, RunConfig, run_suite
 
-    with _target(base_url, api_key) as (url, key):
+    with _target(base_url, api_key, spec_profile) as (url, key):
         client = ClientConfig(
             base_url=url, api_key=key, headers=dict(args.header), secret_headers=frozenset(args.secret_header),
             request_timeout=args.request_timeout, concurrency=args.concurrency,
@@ -204,14 +213,15 @@ def _certify(args: argparse.Namespace, base_url: str | None, api_key: str | None
         config = RunConfig(
             client=client, profile=RUN_PROFILES[args.profile], seed=seed,
             models=tuple(args.models) if args.models else (EMBEDDED_MODELS if base_url is None else None),
-            assistant_id=args.assistant_id, claims=claims, certification=args.certify, max_requests=args.max_requests, max_time=args.max_time,
+            assistant_id=args.assistant_id, claims=claims, certification=args.certify,
+            spec_profile=get_profile(spec_profile), max_requests=args.max_requests, max_time=args.max_time,
             poll_timeout=args.poll_timeout, stream_limits=stream_limits(args),
             **({"rate_limit_wait": args.rate_limit_wait} if args.rate_limit_wait is not None else {}),
             # The reference server takes any file id; another target has none the suite knows of.
             file_ids=None if base_url is None else (), vector_store_ids=None if base_url is None else (),
         )
         redactor = client.redactor()
-        _say(redactor, f"conformance run: {url} (profile {args.profile}, seed {seed})")
+        _say(redactor, f"conformance run: {url} (profile {args.profile}, spec profile {spec_profile}, seed {seed})")
         if base_url is not None and key and not args.api_key:
             _say(redactor, f"using the key in $OPENAI_API_KEY ({AUTH_001.id} checks that the target refuses a "
                            "wrong one)")
@@ -248,8 +258,9 @@ def _finish(result: SuiteResult, report_dir: Path, args: argparse.Namespace, red
 
 
 @contextlib.contextmanager
-def _target(base_url: str | None, api_key: str | None) -> Iterator[tuple[str, str | None]]:
-    """The given target, or the embedded reference server (with a fresh key) while the run lasts."""
+def _target(base_url: str | None, api_key: str | None, spec_profile: str) -> Iterator[tuple[str, str | None]]:
+    """The given target, or the embedded reference server (with a fresh key, serving ``spec_profile``)
+    while the run lasts."""
     if base_url is not None:
         yield base_url, api_key
         return
@@ -258,7 +269,7 @@ def _target(base_url: str | None, api_key: str | None) -> Iterator[tuple[str, st
     from conformance.server.config import ServerConfig
 
     key = secrets.token_urlsafe(24)  # the reference server requires a key, so AUTH-001 is exercised
-    with running_server(create_app(ServerConfig(api_key=key))) as url:
+    with running_server(create_app(ServerConfig(api_key=key, spec_profile=spec_profile))) as url:
         yield url, key
 
 

@@ -9,6 +9,7 @@ import pytest
 from conformance.core import catalogue
 from conformance.core.findings import Severity
 from conformance.core.observation import Exchange, Headers, StreamEvent
+from conformance.core.spec import spec_for
 from conformance.core.spec.runs import STATUSES, TERMINAL, illegal_transitions, is_legal_transition
 from conformance.engine.checks.common import echoes
 from conformance.engine.checks.lifecycle import immutable, transitions
@@ -57,7 +58,7 @@ def test_the_status_table_covers_every_status() -> None:
 
 
 def test_a_consistent_completed_run_has_no_finding() -> None:
-    assert check_run_document(run_document()) == []
+    assert check_run_document(run_document(), spec_for()) == []
     assert status_fields(run_document()) == []
 
 
@@ -68,9 +69,9 @@ def test_completed_at_while_in_progress_is_a_status_field_finding() -> None:
 
 
 def test_instructions_null_is_a_warning_and_the_rest_still_validates() -> None:
-    findings = check_run_document(run_document(instructions=None))
+    findings = check_run_document(run_document(instructions=None), spec_for())
     assert [(f.requirement_id, f.severity) for f in findings] == [("RUN-001", Severity.WARN)]
-    findings = check_run_document(run_document(instructions=None, object="run"))
+    findings = check_run_document(run_document(instructions=None, object="run"), spec_for())
     assert [f.severity for f in findings] == [Severity.WARN, Severity.FAIL]
 
 

@@ -18,6 +18,7 @@ from broken_streams.middleware import Stream, StreamRewrite
 from conformance.core.claims import Claims
 from conformance.core.errors import SetupError
 from conformance.core.results import SuiteResult, Verdict
+from conformance.core.spec.profiles import get_profile
 from conformance.engine.properties import PROPERTIES
 from conformance.server.background import running_server
 from engine_support import TEST_EXAMPLES, certify, exercised, verdicts
@@ -220,4 +221,6 @@ def test_auth_claimed_without_a_key_is_not_exercised_with_the_reason() -> None:
 def test_every_property_states_what_it_needs() -> None:
     streamed = {prop.name for prop in PROPERTIES if "streaming" in prop.needs}
     assert streamed == {"reject-stream", "accept-stream", "tool-round-trip-stream"}
-    assert all(prop.runs_on(frozenset()) for prop in PROPERTIES)
+    everything = Claims().available(get_profile("v2-current"))
+    assert all(prop.runs_on(everything) for prop in PROPERTIES)
+    assert not any(prop.runs_on(everything - {"streaming"}) for prop in PROPERTIES if prop.name in streamed)

@@ -34,16 +34,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from conformance.core.catalogue import Requirement
 from conformance.core.errors import SuiteError
-from conformance.core.spec.profiles import FEATURES, get_profile
+from conformance.core.spec.profiles import FEATURES, SpecProfile, get_profile
 
-CLAIMABLE: Mapping[str, str] = MappingProxyType({
-    **FEATURES,
+BEHAVIOURS: Mapping[str, str] = MappingProxyType({
     "streaming": "stream: true: answers as server-sent events (requests, tool outputs)",
     "authentication": "bearer keys: requests without the right key are refused",
 })
+CLAIMABLE: Mapping[str, str] = MappingProxyType({**FEATURES, **BEHAVIOURS})
 OPTIONAL: frozenset[str] = frozenset({
-    "function", "function_strict", "code_interpreter", "file_search", "max_num_results", "ranking_options",
-    "vector_stores", "chunking_strategy", "attachments", "image_file", "image_url", "json_object",
+    "function", "function_strict", "code_interpreter", "file_search", "retrieval", "max_num_results", "ranking_options",
+    "vector_stores", "chunking_strategy", "attachments", "file_ids", "image_file", "image_url", "json_object",
     "json_schema", "response_format_none", "truncation_strategy", "streaming", "authentication",
 })
 
@@ -94,12 +94,18 @@ class Claims:
     def claims(self, feature: str) -> bool:
         return feature not in self.unclaimed
 
-    def supports(self, requirement: Requirement) -> bool:
-        """False when every feature that exercises ``requirement`` is unclaimed."""
-        return not requirement.features or bool(requirement.features - self.unclaimed)
+    def available(self, profile: SpecProfile) -> frozenset[str]:
+        """The features a run may use on the target: its spec profile's and its behaviours, as claimed."""
+        return (profile.features | BEHAVIOURS.keys()) - self.unclaimed
 
-    def unsupported_reason(self, requirement: Requirement) -> str:
+    def unsupported(self, requirement: Requirement, profile: SpecProfile) -> str | None:
+        """Why ``requirement`` is unsupported on the target (None: it is not): every feature that
+        exercises it is missing from the spec profile or not claimed."""
+        if not requirement.features or requirement.features & self.available(profile):
+            return None
         features = ", ".join(sorted(requirement.features))
+        if not requirement.features & profile.features.union(BEHAVIOURS):
+            return f"spec profile {profile.name} has no {features}: only that exercises it"
         return f"the target does not claim {features}: only that exercises it"
 
     @property

@@ -23,7 +23,8 @@ import jsonschema_rs
 
 from conformance.core.catalogue import Requirement
 from conformance.core.checks import CannotJudge
-from conformance.core.spec import schema, validator
+from conformance.core.spec import Spec, spec_for
+from conformance.core.spec.validators import most_specific
 
 PROBLEM = 160  # characters of one field's problem kept
 
@@ -73,52 +74,54 @@ NOUNS = {"RunObject": "run", "ThreadObject": "thread", "MessageObject": "message
          "MessageDeltaObject": "message delta", "RunStepDeltaObject": "step delta"}
 
 
-def read(schema_name: str, document: dict[str, Any], blocker: Requirement,
+def read(schema_name: str, document: dict[str, Any], blocker: Requirement, spec: Spec | None = None,
          tolerated_nulls: tuple[str, ...] = (), valid: bool | None = None) -> Lenient:
-    """``document`` read against ``schema_name`` (its top-level properties one by one when it does
-    not validate whole). ``blocker``: the requirement that reports the document's schema failure;
-    ``tolerated_nulls``: fields whose null is a deviation reported as a warning, still readable (a
-    run's instructions); ``valid``: whether it validates, when the caller already knows (None:
-    validated here)."""
+    """``document`` read against ``schema_name`` of ``spec`` (default: the shipped spec's), its
+    top-level properties one by one when it does not validate whole. ``blocker``: the requirement
+    that reports the document's schema failure; ``tolerated_nulls``: fields whose null is a
+    deviation reported as a warning, still readable (a run's instructions); ``valid``: whether it
+    validates, when the caller already knows (None: validated here)."""
+    spec = spec or spec_for()
     what = NOUNS.get(schema_name, schema_name)
     checked = {**document, **{key: "" for key in tolerated_nulls if document.get(key, "") is None}}
-    if valid if valid is not None else validator(schema_name).is_valid(checked):
+    if valid if valid is not None else spec.validator(schema_name).is_valid(checked):
         return Lenient(document, {}, blocker, what)
-    return Lenient(document, field_problems(schema_name, checked), blocker, what)
+    return Lenient(document, field_problems(spec, schema_name, checked), blocker, what)
 
 
 RUN_TOLERATED_NULLS = ("instructions",)  # RUN_001 (and SSE_003) only warn of a null instructions
 RUN_HANDLE = ("id", "thread_id", "status")  # what following a run needs to read of it
 
 
-def read_run(document: dict[str, Any], blocker: Requirement, valid: bool | None = None) -> Lenient:
+def read_run(document: dict[str, Any], blocker: Requirement, spec: Spec | None = None,
+             valid: bool | None = None) -> Lenient:
     """A run read leniently, its null instructions readable."""
-    return read("RunObject", document, blocker, RUN_TOLERATED_NULLS, valid)
+    return read("RunObject", document, blocker, spec, RUN_TOLERATED_NULLS, valid)
 
 
-def field_problems(schema_name: str, document: dict[str, Any]) -> dict[str, str]:
+def field_problems(spec: Spec, schema_name: str, document: dict[str, Any]) -> dict[str, str]:
     """Each top-level property of ``schema_name`` that ``document`` breaks -> why (missing, or its
     first schema error). A schema with no properties of its own yields {} (nothing to read apart)."""
-    properties, required = _shape(schema_name)
+    properties, required = _shape(spec, schema_name)
     problems = {key: " is missing" for key in required if key not in document}
     for key in properties:
         if key in document:
-            error = next(_property_validator(schema_name, key).iter_errors(document[key]), None)
+            error = next(_property_validator(spec, schema_name, key).iter_errors(document[key]), None)
             if error is not None:
-                problems[key] = _described(error)
+                problems[key] = _described(most_specific(error))
     return problems
 
 
 @cache
-def _shape(schema_name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    component = schema(schema_name)["components"]["schemas"][schema_name]
+def _shape(spec: Spec, schema_name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    component = spec.document["components"]["schemas"][schema_name]
     return tuple(component.get("properties", {})), tuple(component.get("required", ()))
 
 
 @cache
-def _property_validator(schema_name: str, key: str) -> jsonschema_rs.Validator:
+def _property_validator(spec: Spec, schema_name: str, key: str) -> jsonschema_rs.Validator:
     pointer = f"#/components/schemas/{schema_name}/properties/{key}"
-    return jsonschema_rs.validator_for({**schema(schema_name), "$ref": pointer})
+    return jsonschema_rs.validator_for({**spec.schema(schema_name), "$ref": pointer})
 
 
 def _described(error: jsonschema_rs.ValidationError) -> str:

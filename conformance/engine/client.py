@@ -115,9 +115,10 @@ class ClientConfig:
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     concurrency: int = 8
+    beta: str = "assistants=v2"  # the OpenAI-Beta header of the spec profile's clients
 
     def default_headers(self) -> dict[str, str]:
-        headers = {"OpenAI-Beta": "assistants=v2", "Accept": "application/json",
+        headers = {"OpenAI-Beta": self.beta, "Accept": "application/json",
                    "Accept-Encoding": ACCEPTED_ENCODINGS}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import strategies
 from conformance.core.catalogue import REQ_002, REQ_003, REQ_004, REQ_005, Requirement
-from conformance.core.spec.profiles import FEATURES
+from conformance.core.spec.profiles import DEFAULT_PROFILE, FEATURES, SpecProfile
 from conformance.core.recorder import Recorder
 from conformance.engine import scenarios, streamed
 from conformance.engine.scenarios import Scenario, Target
@@ -52,15 +52,11 @@ class Generation:
     vector_store_ids: tuple[str, ...] | None = None
     unclaimed: frozenset[str] = frozenset()
     assistant_models: tuple[tuple[str, str | None], ...] = ()  # (assistant id, its model)
-
-    @property
-    def features(self) -> frozenset[str]:
-        """The request-surface features requests may use."""
-        return frozenset(FEATURES) - self.unclaimed
+    profile: SpecProfile = DEFAULT_PROFILE
 
     def keywords(self) -> dict[str, Any]:
         keywords: dict[str, Any] = {"assistant_ids": self.assistant_ids, "models": self.models,
-                                    "exclude": self.unclaimed & FEATURES.keys()}
+                                    "exclude": self.unclaimed & FEATURES.keys(), "profile": self.profile}
         if self.file_ids is not None:
             keywords["file_ids"] = self.file_ids
         if self.vector_store_ids is not None:
@@ -84,12 +80,13 @@ class Property:
     scenario: Scenario
     examples: Mapping[str, int]  # run profile name -> examples generated
     long_running: bool = False  # follows runs to their end: started first, so the run ends sooner
-    needs: frozenset[str] = frozenset()  # features the target must claim, all of them
-    needs_one_of: frozenset[str] = frozenset()  # features of which the target must claim one
+    needs: frozenset[str] = frozenset()  # features the target must have, all of them
+    needs_one_of: frozenset[str] = frozenset()  # features of which the target must have one
 
-    def runs_on(self, unclaimed: frozenset[str]) -> bool:
-        """Whether the property has anything to send to a target lacking ``unclaimed``."""
-        return not (self.needs & unclaimed) and (not self.needs_one_of or bool(self.needs_one_of - unclaimed))
+    def runs_on(self, available: frozenset[str]) -> bool:
+        """Whether the property has anything to send to a target with the features ``available``
+        (those of its spec profile and its behaviours that it claims)."""
+        return self.needs <= available and (not self.needs_one_of or bool(self.needs_one_of & available))
 
     def __post_init__(self) -> None:
         missing = sorted(RUN_PROFILES.keys() - self.examples.keys())
@@ -124,9 +121,8 @@ def _invalid(requirement: Requirement | None = None, *,
     """Invalid requests breaking the rules of ``requirement`` (None: any rule); with ``stream``
     only JSON-object bodies, all with ``stream: true``."""
     def build(generation: Generation) -> st.SearchStrategy[Any]:
-        rules = None if requirement is None else [
-            rule.name for rule in strategies.INVALID_RULES
-            if rule.requirement == requirement and rule.breakable_with(generation.features)]
+        breakable = strategies.breakable_rules(exclude=generation.keywords()["exclude"], profile=generation.profile)
+        rules = None if requirement is None else [rule.name for rule in breakable if rule.requirement == requirement]
         invalid = strategies.invalid_requests(violating=rules, stream=stream, **generation.keywords())
         return invalid.filter(lambda example: isinstance(example.body, dict)) if stream else invalid
     return build
@@ -156,7 +152,7 @@ PROPERTIES: tuple[Property, ...] = (
     Property("tool-round-trip", _valid("requests_forcing_requires_action"), scenarios.follow, examples(1, 6, 20),
              long_running=True, needs=FUNCTION),
     Property("incomplete", _valid("requests_ending_incomplete"), scenarios.follow, examples(1, 4, 15),
-             long_running=True),
+             long_running=True, needs=frozenset({"run_incomplete"})),
     Property("cancel", _valid("create_thread_and_run_requests"), scenarios.cancel, examples(1, 6, 20),
              long_running=True),
 )

@@ -35,7 +35,7 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
@@ -48,7 +48,8 @@ from conformance.core.claims import Claims
 from conformance.core.errors import BudgetExhausted, Interrupted, RateLimited, SetupError, TargetUnreachable
 from conformance.core.recorder import Outcome, Recorder, Tally
 from conformance.core.results import FailureRecord, SuiteResult
-from conformance.core.spec import SPEC_COMMIT, SPEC_FILE
+from conformance.core.spec import SPEC_COMMIT, SPEC_FILE, spec_for
+from conformance.core.spec.profiles import DEFAULT_PROFILE, SpecProfile
 from conformance.engine.checks.resources import distinct_ids
 from conformance.engine.client import DEFAULT_RATE_LIMIT_WAIT, Budget, ClientConfig, TargetClient
 from conformance.engine import streamed
@@ -87,6 +88,7 @@ class RunConfig:
     assistant_id: str | None = None  # use this assistant instead of creating the suite's
     claims: Claims = Claims()
     certification: bool = False  # --certify (the CLI refused whatever would weaken it)
+    spec_profile: SpecProfile = DEFAULT_PROFILE  # the request surface the target is judged against
     max_requests: int | None = None
     max_time: float | None = None  # seconds for the whole run (setup and teardown excepted)
     poll_timeout: float = DEFAULT_POLL_TIMEOUT
@@ -137,10 +139,12 @@ class _Run:
         self.partial = False
         self.interrupted = False
         self.setup = Setup()
+        self.spec = spec_for(config.spec_profile)
+        self.available = config.claims.available(config.spec_profile)  # features the run may use
 
     def execute(self) -> SuiteResult:
         """The run; ``Interrupted`` (with the partial result) after a Ctrl-C or SIGTERM anywhere."""
-        with TargetClient(self.config.client, self.budget) as client:
+        with TargetClient(replace(self.config.client, beta=self.config.spec_profile.beta), self.budget) as client:
             assistants = self.setup.assistants
             try:
                 self._progress("setup", 0, 0)
@@ -148,7 +152,7 @@ class _Run:
                 target = Target(client=client, assistants=tuple(assistants), poll_timeout=self.config.poll_timeout,
                                 stream_limits=self.config.stream_limits,
                                 api_key_configured=bool(self.config.client.api_key), models=self.setup.models,
-                                claims=self.config.claims)
+                                claims=self.config.claims, spec=self.spec)
                 self._generate(target)
                 self._run_items(target)
                 self._check_across_items(target)
@@ -180,7 +184,7 @@ class _Run:
             others = [model for model in candidates if model != own][: None if given else 1]
             self.setup.models = tuple(dict.fromkeys(m for m in (own, *others) if m)) or (DEFAULT_MODEL,)
         else:
-            create_assistants(client, candidates, self.setup, tools=self.config.claims.claims("function"))
+            create_assistants(client, candidates, self.setup, tools="function" in self.available, spec=self.spec)
             if given:
                 self.setup.models = tuple(dict.fromkeys((*self.setup.models, *given)))
 
@@ -208,7 +212,7 @@ class _Run:
         for name, probe in PROBES:
             self.items.append(WorkItem(len(self.items), None, name, None, _probe_scenario(probe)))
         for prop in self.config.properties:
-            if self._examples_of(prop) == 0 or not prop.runs_on(self.config.claims.unclaimed):
+            if self._examples_of(prop) == 0 or not prop.runs_on(self.available):
                 continue
             for example in self._examples(prop, target):
                 self.items.append(WorkItem(len(self.items), prop, prop.name, example, prop.scenario))
@@ -227,7 +231,8 @@ class _Run:
         generation = Generation(assistant_ids=tuple(a.id for a in target.assistants), models=target.models,
                                 file_ids=self.config.file_ids, vector_store_ids=self.config.vector_store_ids,
                                 unclaimed=self.config.claims.unclaimed,
-                                assistant_models=tuple((a.id, a.model) for a in target.assistants))
+                                assistant_models=tuple((a.id, a.model) for a in target.assistants),
+                                profile=self.config.spec_profile)
         strategy = prop.strategy(generation)
         configured = settings(database=None, max_examples=self._examples_of(prop), phases=phases,
                               deadline=None, suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet)
@@ -346,7 +351,7 @@ class _Run:
     def _unexercised_core(self) -> str | None:
         """The core requirements the run could not exercise, and why (None: all were)."""
         streamed_any = any(prop.scenario is streamed.stream and self._examples_of(prop)
-                           and prop.runs_on(self.config.claims.unclaimed) for prop in self.config.properties)
+                           and prop.runs_on(self.available) for prop in self.config.properties)
         core = CORE_REQUIREMENTS + ((SSE_001,) if streamed_any else ())
         missing = [requirement.id for requirement in core if not self.tally.exercised[requirement]]
         if not missing:
@@ -404,9 +409,7 @@ class _Run:
             base_url=self.config.client.base_url,
             started_at=self.started_wall,
             duration=time.monotonic() - self.started,
-            results=self.tally.results(unsupported={
-                requirement: self.config.claims.unsupported_reason(requirement)
-                for requirement in CATALOGUE if not self.config.claims.supports(requirement)}, stopped=self._stopped()),
+            results=self.tally.results(unsupported=self._unsupported(), stopped=self._stopped()),
             partial=partial,
             internal_errors=list(self.tally.internal_errors),
             requests_sent=self.budget.sent,
@@ -414,8 +417,15 @@ class _Run:
             notes=self._notes(),
             claims=self.config.claims,
             certification=self.config.certification,
+            spec_profile=self.config.spec_profile.name,
             spec_sha256=SPEC_SHA256,
         )
+
+    def _unsupported(self) -> dict[Requirement, str]:
+        """The requirements only features the target lacks exercise, with why."""
+        reasons = {requirement: self.config.claims.unsupported(requirement, self.config.spec_profile)
+                   for requirement in CATALOGUE}
+        return {requirement: reason for requirement, reason in reasons.items() if reason}
 
     def _progress(self, phase: str, done: int, total: int) -> None:
         self.on_progress(Progress(phase=phase, done=done, total=total, requests=self.budget.sent,

@@ -17,6 +17,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Protocol
 
 from conformance.core.catalogue import (
@@ -47,6 +48,7 @@ from conformance.core.claims import Claims
 from conformance.core.observation import JSON_MEDIA_TYPE, Exchange
 from conformance.core.reading import RUN_HANDLE, Lenient, as_sent, read_run
 from conformance.core.recorder import Recorder
+from conformance.core.spec import Spec, spec_for
 from conformance.core.spec.runs import REQUIRES_ACTION, TERMINAL, pending_tool_calls
 from conformance.engine import run_control
 from conformance.engine.checks.common import is_success, listed_items
@@ -111,6 +113,12 @@ class Target:
     api_key_configured: bool = False
     models: tuple[str, ...] = ()  # the models the suite knows the target serves
     claims: Claims = Claims()
+    spec: Spec = field(default_factory=spec_for)  # the spec profile the target is judged against
+
+    @cached_property
+    def run_fields(self) -> frozenset[str]:
+        """The fields the profile's runs have (an echo of another is not asked for)."""
+        return frozenset(self.spec.document["components"]["schemas"]["RunObject"]["properties"])
 
     def assistant(self, assistant_id: Any) -> Assistant | None:
         """The assistant of that id, if the suite knows its values."""
@@ -136,15 +144,16 @@ def accept(target: Target, body: dict[str, Any], recorder: Recorder,
         recorder.cannot_judge(JUDGED_ON_ACCEPT + then,
                               f"blocked by {REQ_001.id}: valid requests were answered {reply.describe()}")
         return None
-    run = judge_run_answer(reply, recorder, JUDGED_ON_ACCEPT + then)
+    run = judge_run_answer(reply, recorder, target.spec, JUDGED_ON_ACCEPT + then)
     if run is None:
         return None
     recorder.outcome.runs.append((run["id"], run["thread_id"]))
     recorder.apply(assistant_id, body, run, evidence=reply)
     inherited = target.inherited(body)
-    for given, silent in ECHO_CHECKS.values():
-        recorder.apply(given, body, run, inherited, evidence=reply)
-        recorder.apply(silent, body, run, inherited, evidence=reply)
+    for key, (given, silent) in ECHO_CHECKS.items():
+        if key in target.run_fields:
+            recorder.apply(given, body, run, inherited, evidence=reply)
+            recorder.apply(silent, body, run, inherited, evidence=reply)
     if recorder.apply(ids_usable, run, evidence=reply):
         recorder.cannot_judge(then, f"blocked by {RUN_002.id}: the run's ids cannot be put in a URL")
         return None
@@ -234,7 +243,7 @@ class Lifeline:
             self.recorder.apply(run_retrievable, self.created, reply, evidence=reply)
             self.retrievable = self.retrievable and reply.status == 200
         self.recorder.apply(error_envelope, reply, evidence=reply)
-        run = judge_run_answer(reply, self.recorder) if is_success(reply) else None
+        run = judge_run_answer(reply, self.recorder, self.target.spec) if is_success(reply) else None
         if run is not None:
             self.latest = run
             self._keep(run)
@@ -288,18 +297,18 @@ def inspect_created(target: Target, body: dict[str, Any], run: Lenient, recorder
     recorder.apply(run_listed, run, listed, evidence=listed)
     recorder.apply(error_envelope, listed, evidence=listed)
     thread = client.get(run_control.thread_path(thread_id))
-    recorder.apply(created_thread, body, run, thread, evidence=thread)
+    recorder.apply(created_thread, body, run, thread, target.spec, evidence=thread)
     recorder.apply(error_envelope, thread, evidence=thread)
     steps_reply = get_list(client, run_control.run_path(thread_id, run["id"], "/steps"))
     messages_reply = get_list(client, run_control.thread_path(thread_id, "/messages"))
     recorder.apply(error_envelope, steps_reply, evidence=steps_reply)
     recorder.apply(error_envelope, messages_reply, evidence=messages_reply)
-    steps = listed_items(steps_reply, "ListRunStepsResponse")
-    messages = listed_items(messages_reply, "ListMessagesResponse")
-    recorder.apply(thread_messages, run, messages_reply, steps, evidence=messages_reply)
+    steps = listed_items(steps_reply, "ListRunStepsResponse", target.spec)
+    messages = listed_items(messages_reply, "ListMessagesResponse", target.spec)
+    recorder.apply(thread_messages, run, messages_reply, steps, target.spec, evidence=messages_reply)
     recorder.apply(run_steps, run, steps_reply,
                    {as_sent(message).get("id") for message in messages} if messages is not None else None,
-                   evidence=steps_reply)
+                   target.spec, evidence=steps_reply)
     if messages is not None:
         recorder.apply(input_messages, body, messages, evidence=messages_reply)
     else:
@@ -403,16 +412,17 @@ def probe_unknown_assistant(target: Target, recorder: Recorder) -> None:
 
 # --- shared judgements ---------------------------------------------------------------------
 
-def judge_run_answer(reply: Exchange, recorder: Recorder, then: tuple[Requirement, ...] = ()) -> Lenient | None:
-    """The run a 200 answer carries: its schema judged, then, read leniently, what the schema cannot
-    say. None if no run can be read in it (no JSON object, or no readable id, thread_id and
-    status): ``then`` and what is judged on a run are recorded as blocked."""
-    recorder.apply(run_answer, reply, evidence=reply)
+def judge_run_answer(reply: Exchange, recorder: Recorder, spec: Spec,
+                     then: tuple[Requirement, ...] = ()) -> Lenient | None:
+    """The run a success answer carries: its schema (of ``spec``) judged, then, read leniently,
+    what the schema cannot say. None if no run can be read in it (no JSON object, or no readable
+    id, thread_id and status): ``then`` and what is judged on a run are recorded as blocked."""
+    recorder.apply(run_answer, reply, spec, evidence=reply)
     document = reply.json_or_none()
     if not isinstance(document, dict):
         recorder.cannot_judge(JUDGED_ON_A_RUN + then, f"blocked by {RUN_001.id}: the answer carries no JSON object")
         return None
-    run = read_run(document, RUN_001)
+    run = read_run(document, RUN_001, spec)
     if not run.readable(*RUN_HANDLE):
         recorder.cannot_judge(JUDGED_ON_A_RUN + then, run.why_not(*RUN_HANDLE))
         return None

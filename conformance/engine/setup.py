@@ -22,6 +22,7 @@ from typing import Any
 
 from conformance.core.errors import RateLimited, SetupError, TargetUnreachable
 from conformance.core.observation import Exchange
+from conformance.core.spec import Spec, spec_for
 from conformance.engine.client import TargetClient
 from conformance.engine.run_control import UnusableId, path_segment
 
@@ -81,13 +82,17 @@ class Assistant:
         )
 
 
-def suite_assistant_bodies(models: tuple[str, str], tools: bool = True) -> list[dict[str, Any]]:
+def suite_assistant_bodies(models: tuple[str, str], tools: bool = True,
+                           spec: Spec | None = None) -> list[dict[str, Any]]:
     """The configured assistant (on the first model) and the plain one (on the second); without
-    ``tools`` (the target does not claim function tools) the configured one has none."""
+    ``tools`` (the target does not claim function tools) the configured one has none, and it sets
+    only what assistants of ``spec``'s profile have (v1 assistants have no sampling settings)."""
+    fields = (spec or spec_for()).document["components"]["schemas"]["AssistantObject"]["properties"]
+    settings = {key: value for key, value in (("temperature", SUITE_TEMPERATURE), ("top_p", SUITE_TOP_P),
+                                             ("response_format", SUITE_RESPONSE_FORMAT)) if key in fields}
     return [
         {"model": models[0], "name": f"{SUITE_NAME} (configured)", "instructions": SUITE_INSTRUCTIONS,
-         **({"tools": SUITE_TOOLS} if tools else {}), "temperature": SUITE_TEMPERATURE, "top_p": SUITE_TOP_P,
-         "response_format": SUITE_RESPONSE_FORMAT, "metadata": {"created_by": SUITE_NAME}},
+         **({"tools": SUITE_TOOLS} if tools else {}), **settings, "metadata": {"created_by": SUITE_NAME}},
         {"model": models[1], "name": f"{SUITE_NAME} (plain)", "metadata": {"created_by": SUITE_NAME}},
     ]
 
@@ -114,13 +119,14 @@ def listed_models(client: TargetClient, setup: Setup) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ids))
 
 
-def create_assistants(client: TargetClient, candidates: tuple[str, ...], setup: Setup, tools: bool = True) -> None:
+def create_assistants(client: TargetClient, candidates: tuple[str, ...], setup: Setup, tools: bool = True,
+                      spec: Spec | None = None) -> None:
     """Create the suite's assistants into ``setup`` (each as soon as it exists, so that whoever
     deletes them knows of every one, even when setup fails half-way). The configured one takes the
     first model of ``candidates``; the plain one the next that the target accepts (at most
     MODEL_TRIES tried), else the same."""
     first = candidates[0] if candidates else DEFAULT_MODEL
-    configured, plain = suite_assistant_bodies((first, first), tools)
+    configured, plain = suite_assistant_bodies((first, first), tools, spec)
     setup.assistants.append(_create(client, configured, setup))
     second = None
     for model in [m for m in candidates if m != first][:MODEL_TRIES]:
@@ -202,8 +208,9 @@ def _assistant_document(reply: Exchange, what: str, setup: Setup) -> dict[str, A
     document = reply.json_or_none() if success else None
     if not isinstance(document, dict) or not isinstance(document.get("id"), str):
         detail = reply.response_body[:300]  # scrubbed of secrets
+        hint = " (a target of an older request surface: pass --spec-profile)" if reply.status == 400 else ""
         raise SetupError(f"{what} was answered {reply.describe()} without an assistant id; the run needs an "
-                         f"assistant (or give one the target has with --assistant-id ID): {detail}")
+                         f"assistant (or give one the target has with --assistant-id ID){hint}: {detail}")
     if reply.status != 200:
         note = (f"{what} was answered {reply.describe()}, not 200 as the spec says: a deviation of setting up, "
                 "not of the operation under test")

@@ -26,7 +26,6 @@ from conformance.engine.checks.lifecycle import submit_accepted
 from conformance.engine.checks.requests import accepted, error_envelope
 from conformance.engine.checks.resources import ids_usable, run_retrievable
 from conformance.engine.checks.run_object import run_answer
-from conformance.engine.client import TargetClient
 from conformance.engine.run_control import run_path, thread_path, tool_outputs_for
 from conformance.engine.scenarios import CREATE_PATH, MAX_TOOL_ROUNDS, Target, get_list, judge_run
 from conformance.streaming.captured import CapturedStream
@@ -48,7 +47,7 @@ def stream(target: Target, body: dict[str, Any], recorder: Recorder) -> None:
         assert run is not None  # ended properly: the run's ending event was streamed
         if recorder.apply(ids_usable, run, evidence=view.stream.exchange):
             return  # no URL of the run can be built: neither the REST view nor a continuation
-        compare_with_rest(target.client, view, recorder)
+        compare_with_rest(target, view, recorder)
         if run["status"] != REQUIRES_ACTION or rounds == MAX_TOOL_ROUNDS:
             return
         try:
@@ -75,7 +74,7 @@ def judge_stream(target: Target, path: str, body: dict[str, Any], recorder: Reco
     captured = target.client.stream("POST", path, body, target.stream_limits)
     exchange = captured.exchange
     _judge_status(captured, submitted, recorder)
-    judgement = judge(captured, context, request=recorder.request, redactor=recorder.redactor)
+    judgement = judge(captured, context, request=recorder.request, redactor=recorder.redactor, spec=target.spec)
     recorder.outcome.merge(judgement.outcome)
     for event in judgement.view.runs:  # a streamed run is a run
         judge_run(event.data, recorder, exchange)
@@ -96,7 +95,7 @@ def _judge_status(captured: CapturedStream, submitted: list[str] | None, recorde
     recorder.apply(error_envelope, answer, evidence=answer)
 
 
-def compare_with_rest(client: TargetClient, view: StreamView, recorder: Recorder) -> None:
+def compare_with_rest(target: Target, view: StreamView, recorder: Recorder) -> None:
     """Right after done, the run, its steps and the thread's messages as the REST API shows them
     agree with what the stream showed last.
 
@@ -104,16 +103,16 @@ def compare_with_rest(client: TargetClient, view: StreamView, recorder: Recorder
     as any such GET, a listing that fails is the listing's requirement's (judged in the polling
     scenarios).
     """
-    run = view.last_run
+    run, client = view.last_run, target.client
     assert run is not None
     reply = client.get(run_path(run["thread_id"], run["id"]))
     recorder.apply(run_retrievable, run, reply, evidence=reply)
     recorder.apply(error_envelope, reply, evidence=reply)
     if reply.status == 200:
-        recorder.apply(run_answer, reply, evidence=reply)
+        recorder.apply(run_answer, reply, target.spec, evidence=reply)
         document = reply.json_or_none()
         if isinstance(document, dict):
-            recorder.apply(rest_run, view, read_run(document, RUN_001), evidence=reply)
+            recorder.apply(rest_run, view, read_run(document, RUN_001, target.spec), evidence=reply)
     listings: tuple[tuple[Kind, str, str], ...] = (
         ("step", run_path(run["thread_id"], run["id"], "/steps"), "ListRunStepsResponse"),
         ("message", thread_path(run["thread_id"], "/messages"), "ListMessagesResponse"),
@@ -121,6 +120,6 @@ def compare_with_rest(client: TargetClient, view: StreamView, recorder: Recorder
     for kind, path, schema_name in listings:
         listing = get_list(client, path)
         recorder.apply(error_envelope, listing, evidence=listing)
-        items = listed_items(listing, schema_name)
+        items = listed_items(listing, schema_name, target.spec)
         if items is not None:
             recorder.apply(rest_objects, view, kind, items, evidence=listing)

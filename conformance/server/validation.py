@@ -19,6 +19,7 @@ from starlette.requests import Request
 
 from conformance.core.spec import Spec
 from conformance.core.spec.description_rules import description_rule_violations
+from conformance.core.spec.validators import most_specific
 from conformance.server.errors import ApiError, bad_request
 from conformance.server.objects import JSON
 
@@ -49,7 +50,7 @@ def check_body(schema_name: str, body: JSON, spec: Spec) -> None:
     validator = _validator(schema_name, spec)
     error = next(validator.iter_errors(body), None)
     if error is not None:
-        raise _explain(_most_specific(error))
+        raise _explain(most_specific(error))
     violations = description_rule_violations(body)
     if violations:
         first = violations[0]
@@ -61,31 +62,6 @@ def _validator(schema_name: str, spec: Spec) -> jsonschema_rs.Validator:
     # The same schema as spec.validator(name); compiled here too because choosing `param` and
     # `code` needs the raw error kinds, which SchemaError does not carry.
     return jsonschema_rs.validator_for(spec.schema(schema_name))
-
-
-def _most_specific(error: jsonschema_rs.ValidationError) -> jsonschema_rs.ValidationError:
-    """Descend through anyOf/oneOf to the failure inside the branch the value was meant for."""
-    while isinstance(error.kind, _Kind.AnyOf | _Kind.OneOfNotValid):
-        node = list(error.instance_path)
-        branches = [branch for branch in error.kind.context if branch]
-        if not branches:
-            break
-        best = min(branches, key=lambda branch: _branch_distance(branch, node))
-        if _is_type_mismatch_at(best, node):  # the value fits no branch's type at all
-            break
-        error = best[0]
-    return error
-
-
-def _branch_distance(branch: Sequence[jsonschema_rs.ValidationError], node: list[Any]) -> tuple[bool, bool, int]:
-    """Smaller = the branch the value was more likely meant for: its type matched, its
-    discriminating ``type`` property matched, and it has fewer errors."""
-    type_property_failed = any(list(e.instance_path) == [*node, "type"] for e in branch)
-    return (_is_type_mismatch_at(branch, node), type_property_failed, len(branch))
-
-
-def _is_type_mismatch_at(branch: Sequence[jsonschema_rs.ValidationError], node: list[Any]) -> bool:
-    return all(isinstance(e.kind, _Kind.Type) and list(e.instance_path) == node for e in branch)
 
 
 def _explain(error: jsonschema_rs.ValidationError) -> ApiError:

@@ -15,18 +15,8 @@ from typing import Any, Literal
 from conformance.core.catalogue import SSE_003
 from conformance.core.observation import parse_json
 from conformance.core.reading import Lenient, as_sent, read, read_run
-from conformance.core.spec import NULL_INSTRUCTIONS, run_object_problems, schema_problems
-from conformance.core.spec.events import (
-    DONE,
-    MESSAGE_FINAL,
-    MESSAGE_PREFIX,
-    RUN_PREFIX,
-    STEP_FINAL,
-    STEP_PREFIX,
-    done_data,
-    event_data_schemas,
-    is_known,
-)
+from conformance.core.spec import NULL_INSTRUCTIONS, Spec, spec_for
+from conformance.core.spec.events import DONE, MESSAGE_FINAL, MESSAGE_PREFIX, RUN_PREFIX, STEP_FINAL, STEP_PREFIX, done_data
 
 PROGRESS = frozenset({"in_progress", "delta"})  # the middle of a step's or message's lifecycle
 NOT_JSON: Any = object()
@@ -54,7 +44,8 @@ class Event:
 
     @property
     def known(self) -> bool:
-        return is_known(self.name)
+        """A name the spec (profile) defines: done, or one with a schema for its data."""
+        return self.name == DONE or self.schema is not None
 
     @property
     def valid(self) -> bool:
@@ -63,20 +54,20 @@ class Event:
 
     @property
     def is_run(self) -> bool:
-        return self.name in event_data_schemas() and self.name.startswith(RUN_PREFIX) and not self.is_step
+        return self.schema is not None and self.name.startswith(RUN_PREFIX) and not self.is_step
 
     @property
     def is_step(self) -> bool:
-        return self.name in event_data_schemas() and self.name.startswith(STEP_PREFIX)
+        return self.schema is not None and self.name.startswith(STEP_PREFIX)
 
     @property
     def is_message(self) -> bool:
-        return self.name in event_data_schemas() and self.name.startswith(MESSAGE_PREFIX)
+        return self.schema is not None and self.name.startswith(MESSAGE_PREFIX)
 
     @property
     def is_object(self) -> bool:
         """A thread, run, step or message event (not error, done or an unknown name)."""
-        return self.name in event_data_schemas() and self.name.startswith("thread.")
+        return self.schema is not None and self.name.startswith("thread.")
 
     @property
     def kind(self) -> Kind | None:
@@ -100,22 +91,25 @@ class Event:
         return value if isinstance(value, str) else None
 
 
-def parse_event(index: int, name: str, raw: str) -> Event:
-    if name == DONE or raw.startswith(done_data()):
-        return Event(index, name, raw, NOT_JSON, None)
+def parse_event(index: int, name: str, raw: str, spec: Spec | None = None) -> Event:
+    """One event, its data judged against the schema ``spec`` (default: the shipped spec's) gives
+    its name."""
+    spec = spec or spec_for()
+    schema = spec.event_data_schemas().get(name)
+    if name == DONE or raw.startswith(done_data()):  # the end of the stream for a client, whatever its name
+        return Event(index, name, raw, NOT_JSON, schema)
     try:
         data = parse_json(raw, constants=False)
     except ValueError:
-        return Event(index, name, raw, NOT_JSON, event_data_schemas().get(name))
-    schema = event_data_schemas().get(name)
+        return Event(index, name, raw, NOT_JSON, schema)
     if schema is None:
         return Event(index, name, raw, data, None)
     if schema == "RunObject":  # a streamed run is a run: the same tolerance as for any other
-        problems, null_instructions = run_object_problems(data)
+        problems, null_instructions = spec.run_object_problems(data)
         if isinstance(data, dict):
-            data = read_run(data, SSE_003, valid=not problems)
+            data = read_run(data, SSE_003, spec, valid=not problems)
         return Event(index, name, raw, data, schema, tuple(problems), (NULL_INSTRUCTIONS,) if null_instructions else ())
-    problems = schema_problems(schema, data)
+    problems = spec.schema_problems(schema, data)
     if isinstance(data, dict):
-        data = read(schema, data, SSE_003, valid=not problems)
+        data = read(schema, data, SSE_003, spec, valid=not problems)
     return Event(index, name, raw, data, schema, tuple(problems))

@@ -53,6 +53,7 @@ from conformance.core.checks import Check, check
 from conformance.core.findings import Finding, FindingMaker
 from conformance.core.recorder import Outcome, Recorder
 from conformance.core.redaction import Redactor
+from conformance.core.spec import Spec, spec_for
 from conformance.core.spec.events import DONE, RUN_CREATED, RUN_PREFIX, THREAD_CREATED, done_data, run_status
 from conformance.core.spec.runs import REQUIRES_ACTION, SETTLED, is_legal_transition
 from conformance.streaming.captured import LIMIT_ENDINGS, CapturedStream
@@ -311,10 +312,11 @@ class Judgement:
 
 
 def judge(stream: CapturedStream, context: StreamContext = CREATE, *, request: Any = None,
-          redactor: Redactor = Redactor()) -> Judgement:
-    """Apply every rule that applies to ``stream`` (``request``: the example that sent it, for the
-    findings' records); a rule that raises is recorded as an internal error, not fatal."""
-    view = StreamView(stream, context)
+          redactor: Redactor = Redactor(), spec: Spec | None = None) -> Judgement:
+    """Apply every rule that applies to ``stream``, judged against ``spec`` (default: the shipped
+    spec's); ``request``: the example that sent it, for the findings' records. A rule that raises
+    is recorded as an internal error, not fatal."""
+    view = StreamView(stream, context, spec or spec_for())
     recorder = Recorder(request, redactor)
     for rule in STREAM_RULES:
         recorder.apply(rule, view, evidence=stream.exchange)

@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from conformance.core.reading import RUN_HANDLE
+from conformance.core.spec import Spec, spec_for
 from conformance.core.spec.events import DONE, ERROR, THREAD_CREATED
 from conformance.core.spec.runs import SETTLED, pending_tool_calls
 from conformance.streaming.captured import CapturedStream
@@ -43,10 +44,11 @@ class StreamView:
 
     stream: CapturedStream
     context: StreamContext = CREATE
+    spec: Spec = field(default_factory=spec_for)  # the profile the stream is judged against
 
     @cached_property
     def events(self) -> list[Event]:
-        return [parse_event(index, e.event, e.data) for index, e in enumerate(self.stream.events)]
+        return [parse_event(index, e.event, e.data, self.spec) for index, e in enumerate(self.stream.events)]
 
     @cached_property
     def done_index(self) -> int | None:

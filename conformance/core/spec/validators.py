@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import jsonschema_rs
 
 SHOWN_SCHEMA_ERRORS = 5
+_Kind = jsonschema_rs.ValidationErrorKind
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class SchemaValidator:
         return self._compiled.is_valid(instance)
 
     def errors(self, instance: Any) -> Iterator[SchemaError]:
-        for error in self._compiled.iter_errors(instance):
+        for error in map(most_specific, self._compiled.iter_errors(instance)):
             path = "$" + "".join(
                 f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.instance_path
             )
@@ -45,3 +46,30 @@ class SchemaValidator:
         if len(errors) > SHOWN_SCHEMA_ERRORS:
             errors = errors[:SHOWN_SCHEMA_ERRORS] + [f"... and {len(errors) - SHOWN_SCHEMA_ERRORS} more"]
         return errors
+
+
+def most_specific(error: jsonschema_rs.ValidationError) -> jsonschema_rs.ValidationError:
+    """Descend through anyOf/oneOf to the failure inside the branch the value was meant for (the
+    one whose type and discriminating ``type`` property match, with the fewest errors): "null is
+    not of type object" says more than "not valid under any of the schemas"."""
+    while isinstance(error.kind, _Kind.AnyOf | _Kind.OneOfNotValid):
+        node = list(error.instance_path)
+        branches = [branch for branch in error.kind.context if branch]
+        if not branches:
+            break
+        best = min(branches, key=lambda branch: _branch_distance(branch, node))
+        if _is_type_mismatch_at(best, node):  # the value fits no branch's type at all
+            break
+        error = best[0]
+    return error
+
+
+def _branch_distance(branch: Sequence[jsonschema_rs.ValidationError], node: list[Any]) -> tuple[bool, bool, int]:
+    """Smaller = the branch the value was more likely meant for: its type matched, its
+    discriminating ``type`` property matched, and it has fewer errors."""
+    type_property_failed = any(list(e.instance_path) == [*node, "type"] for e in branch)
+    return (_is_type_mismatch_at(branch, node), type_property_failed, len(branch))
+
+
+def _is_type_mismatch_at(branch: Sequence[jsonschema_rs.ValidationError], node: list[Any]) -> bool:
+    return all(isinstance(e.kind, _Kind.Type) and list(e.instance_path) == node for e in branch)

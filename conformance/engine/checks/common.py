@@ -9,7 +9,7 @@ from conformance.core.catalogue import LIFE_006, LIFE_007, Requirement
 from conformance.core.findings import Finding, FindingMaker
 from conformance.core.observation import JSON_MEDIA_TYPE, Exchange
 from conformance.core.reading import Lenient, read
-from conformance.core.spec import schema_problems
+from conformance.core.spec import Spec
 
 FLOAT32_TOLERANCE = 1e-6  # relative; a 32-bit float keeps ~7 significant digits (error < 6e-8)
 
@@ -44,7 +44,7 @@ def json_answer(finding: FindingMaker, answer: Exchange, asked: str, what: str) 
     return json_body_findings(finding, answer, what)
 
 
-def list_findings(finding: FindingMaker, schema_name: str, document: Any, what: str) -> list[Finding]:
+def list_findings(finding: FindingMaker, schema_name: str, document: Any, what: str, spec: Spec) -> list[Finding]:
     """Schema findings for a list response; first_id/last_id null on an empty list is only a warning.
 
     The spec types them as strings, but an empty list has no first or last id and real servers
@@ -55,7 +55,7 @@ def list_findings(finding: FindingMaker, schema_name: str, document: Any, what: 
     if nulls:
         findings.append(finding.warning(f"{what}: {', '.join(nulls)} null on an empty list "
                                         "(the spec types them as strings)"))
-    problems = schema_problems(schema_name, document)
+    problems = spec.schema_problems(schema_name, document)
     if problems:
         findings.append(finding(f"{what} does not validate against {schema_name}", expected=schema_name,
                                 observed=problems))
@@ -70,7 +70,7 @@ LISTED: dict[str, tuple[str, Requirement]] = {
 }
 
 
-def listed_items(answer: Exchange, schema_name: str) -> list[Lenient] | None:
+def listed_items(answer: Exchange, schema_name: str, spec: Spec) -> list[Lenient] | None:
     """The items of a 200 list response, each read leniently (``core.reading``: an item's field
     that fails its schema blocks only what reads it); None when there is no list of objects to read
     (the listing's own check says why)."""
@@ -79,7 +79,7 @@ def listed_items(answer: Exchange, schema_name: str) -> list[Lenient] | None:
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         return None
     item_schema, blocker = LISTED[schema_name]
-    return [read(item_schema, item, blocker) for item in data]
+    return [read(item_schema, item, blocker, spec) for item in data]
 
 
 def _empty_list_ids_relaxed(document: Any) -> tuple[Any, list[str]]:

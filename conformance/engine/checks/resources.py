@@ -15,7 +15,7 @@ from conformance.core.checks import check
 from conformance.core.findings import Finding, FindingMaker
 from conformance.core.observation import Exchange
 from conformance.core.reading import Lenient, as_sent, read
-from conformance.core.spec import schema_problems
+from conformance.core.spec import Spec
 from conformance.core.spec.runs import TERMINAL
 from conformance.engine.checks.common import json_answer, list_findings, listed_items
 from conformance.engine.run_control import UnusableId, path_segment
@@ -87,17 +87,17 @@ def distinct_ids(finding: FindingMaker, runs: list[tuple[str, str]]) -> list[Fin
 
 @check(RUN_003)
 def created_thread(finding: FindingMaker, request: dict[str, Any], run: Mapping[str, Any],
-                   reply: Exchange) -> list[Finding]:
+                   reply: Exchange, spec: Spec) -> list[Finding]:
     """The created thread is retrievable, a ThreadObject, with the request's thread metadata."""
     document, findings = json_answer(finding, reply, "GET of the run's thread", "the thread")
     if findings:
         return findings
-    problems = schema_problems("ThreadObject", document)
+    problems = spec.schema_problems("ThreadObject", document)
     if problems:
         findings.append(finding("the thread does not validate against ThreadObject", observed=problems))
     if not isinstance(document, dict):
         return findings
-    thread = read("ThreadObject", document, RUN_003)
+    thread = read("ThreadObject", document, RUN_003, spec)
     if thread.readable("id") and thread["id"] != run["thread_id"]:
         return [*findings, finding("GET of the run's thread returned another thread", expected=run["thread_id"],
                                    observed=thread["id"])]
@@ -112,14 +112,14 @@ def created_thread(finding: FindingMaker, request: dict[str, Any], run: Mapping[
 
 @check(LIFE_006)
 def run_steps(finding: FindingMaker, run: Mapping[str, Any], reply: Exchange,
-              message_ids: set[str] | None) -> list[Finding]:
+              message_ids: set[str] | None, spec: Spec) -> list[Finding]:
     """The run's steps are listed, valid, belong to the run and agree with its state.
 
     ``message_ids``: the thread's messages as listed (None if they could not be), to resolve
     the message of each message_creation step. A step's field that fails its schema is not
     compared (the schema finding says what is wrong with it).
     """
-    findings, steps = _listing(finding, reply, "the run's steps", "ListRunStepsResponse", "the step list")
+    findings, steps = _listing(finding, reply, "the run's steps", "ListRunStepsResponse", "the step list", spec)
     if steps is None:
         return findings
     for step in steps:
@@ -148,11 +148,11 @@ def run_steps(finding: FindingMaker, run: Mapping[str, Any], reply: Exchange,
 
 @check(LIFE_007)
 def thread_messages(finding: FindingMaker, run: Mapping[str, Any], reply: Exchange,
-                    steps: list[Lenient] | None) -> list[Finding]:
+                    steps: list[Lenient] | None, spec: Spec) -> list[Finding]:
     """The thread's messages are valid; the run's own are the assistant's, and a completed
     run that called no tool wrote at least one."""
     findings, messages = _listing(finding, reply, "the thread's messages", "ListMessagesResponse",
-                                  "the message list")
+                                  "the message list", spec)
     if messages is None:
         return findings
     written = [message for message in messages if as_sent(message).get("run_id") == run["id"]]
@@ -178,13 +178,13 @@ def thread_messages(finding: FindingMaker, run: Mapping[str, Any], reply: Exchan
 
 
 def _listing(finding: FindingMaker, reply: Exchange, listed: str, schema_name: str,
-             what: str) -> tuple[list[Finding], list[Lenient] | None]:
+             what: str, spec: Spec) -> tuple[list[Finding], list[Lenient] | None]:
     """The findings on a listing of ``listed`` (status, JSON, ``schema_name``), and its items,
     read leniently, when there are any to read (None: the findings say why)."""
     body, findings = json_answer(finding, reply, f"listing {listed}", what)
     if findings:
         return findings, None
-    return list_findings(finding, schema_name, body, what), listed_items(reply, schema_name)
+    return list_findings(finding, schema_name, body, what, spec), listed_items(reply, schema_name, spec)
 
 
 @check(LIFE_008)

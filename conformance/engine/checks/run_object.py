@@ -15,7 +15,7 @@ from conformance.core.checks import check
 from conformance.core.findings import Finding, FindingMaker
 from conformance.core.observation import Exchange
 from conformance.core.reading import as_sent
-from conformance.core.spec import NULL_INSTRUCTIONS, run_object_problems
+from conformance.core.spec import NULL_INSTRUCTIONS, Spec
 from conformance.core.spec.runs import REQUIRES_ACTION
 from conformance.engine.checks.common import is_success, json_body_findings
 
@@ -41,20 +41,20 @@ STATUS_TABLE: dict[str, dict[str, str]] = {
 }
 
 
-@check(RUN_001, applies=lambda answer: is_success(answer),
+@check(RUN_001, applies=lambda answer, spec: is_success(answer),
        otherwise="no request that returns a run was answered with success (2xx)")
-def run_answer(finding: FindingMaker, answer: Exchange) -> list[Finding]:
-    """A success answer carrying a run is application/json and a valid RunObject."""
+def run_answer(finding: FindingMaker, answer: Exchange, spec: Spec) -> list[Finding]:
+    """A success answer carrying a run is application/json and a valid RunObject (of ``spec``)."""
     body, findings = json_body_findings(finding, answer, "a run response")
     if findings:
         return findings
-    return run_document(body)
+    return run_document(body, spec)
 
 
 @check(RUN_001)
-def run_document(finding: FindingMaker, run: Any) -> list[Finding]:
+def run_document(finding: FindingMaker, run: Any, spec: Spec) -> list[Finding]:
     """A run already parsed (a list entry, a streamed event's data) is a valid RunObject."""
-    problems, null_instructions = run_object_problems(run)
+    problems, null_instructions = spec.run_object_problems(run)
     findings = []
     if null_instructions:
         findings.append(finding.warning(NULL_INSTRUCTIONS, expected="string", observed=None))
@@ -128,8 +128,8 @@ def timestamps(finding: FindingMaker, run: Mapping[str, Any], now: float) -> lis
     """Timestamps are Unix seconds near our clock and in order."""
     created = run["created_at"]
     if abs(created - now) > CLOCK_SKEW:
-        return [finding("created_at is not Unix seconds within a day of the suite's clock", expected=int(now),
-                        observed=created)]
+        return [finding("created_at is more than a day from the suite's clock: not the time, in Unix seconds, "
+                        "of a run created now", expected=int(now), observed=created)]
     findings = []
     started = run["started_at"]
     if started is not None and started < created:
