@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # report_support: the sample result and
 
 from report_support import DEBUG_TOKEN, KEY, chromium_missing, chromium_page, sample_result  # noqa: E402
 
+from conformance.core.redaction import Redactor  # noqa: E402
 from conformance.core.results import SuiteResult  # noqa: E402
 from reports.json_report import load_report  # noqa: E402
 from reports.writer import write_reports  # noqa: E402
@@ -42,6 +43,7 @@ def run_against_variant(name: str, report_dir: Path) -> SuiteResult:
     with running_server(variant.build()) as base_url:
         # Short stream deadlines: a variant that stalls (goes-silent, never-ends) is cut in a second, not 30.
         code = conformance(["run", "--base-url", base_url, "--api-key", VARIANT_KEY, "--profile", "quick",
+                            "--model", "gpt-4o", "--model", "gpt-4o-mini",
                             "--seed", str(VARIANT_SEED), "--stream-idle", "1", "--stream-total", "5",
                             "--report-dir", str(report_dir)])
     if code not in (0, 1):
@@ -69,7 +71,8 @@ def main() -> int:
         else:
             result = load_report(args.report) if args.report else sample_result(internal_error=False)
         # The sample's planted secrets are scrubbed as a run's would be.
-        page_path = write_reports(result, directory, formats=["html"], secrets=[KEY, DEBUG_TOKEN])["html"]
+        page_path = write_reports(result, directory, formats=["html"],
+                                  redactor=Redactor.of([KEY, DEBUG_TOKEN]))["html"]
         with chromium_page() as page:
             page.goto(page_path.as_uri())
             page.select_option("#filter-verdict", "fail")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from report_support import chromium_missing, expect, opened_report, sample_result
@@ -81,3 +84,13 @@ def test_a_stream_without_events_still_renders() -> None:
     page = render_html(result)
     assert "stream timeline: 0 events" in page and "fault: end of stream" in page
     assert "SSE-002" in render_junit(result) and "SSE-002" in render_markdown(result)
+
+
+@pytest.mark.skipif(chromium_missing() is not None, reason=str(chromium_missing()))
+def test_the_readme_screenshot_script_still_works(tmp_path: Path) -> None:
+    """scripts/screenshot_report.py retakes the README's picture (here of the test sample)."""
+    picture = tmp_path / "shot.png"
+    completed = subprocess.run([sys.executable, "scripts/screenshot_report.py", "--output", str(picture)],
+                               cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert picture.read_bytes().startswith(b"\x89PNG")

@@ -186,7 +186,7 @@ class Tally:
         exercised = verdict is not Verdict.NOT_EXERCISED
         counted: Counter[str] = Counter()
         for (about, check_name, reason), times in self.unjudged.items():
-            if about != requirement:
+            if about != requirement or self._overshadowed(check_name, reason):
                 continue
             if not exercised:
                 counted[reason] += times
@@ -196,6 +196,13 @@ class Tally:
                 counted[f"{aspect}: not judged: {reason}"] += times
         return [reason if times == 1 else f"{reason} ({times} times)"
                 for reason, times in counted.most_common(REASONS_SHOWN)]
+
+    def _overshadowed(self, check_name: str | None, reason: str) -> bool:
+        """A check's "does not apply" says less than why it could not judge where it applied: the
+        former is left out when the latter exists."""
+        check = REGISTRY.get(check_name) if check_name else None
+        return check is not None and reason == check.otherwise and any(
+            name == check_name and other != reason for _, name, other in self.unjudged)
 
     def results(self, unsupported: Mapping[Requirement, str] | None = None,
                 stopped: str | None = None) -> list[RequirementResult]:
